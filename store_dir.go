@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// dirStore keeps each task as <dir>/<task_id>.json. A write goes to a
+// temporary file that is synced and then renamed over the task's file, and the
+// folder is synced too, so a crash leaves either the old or the new version,
+// never a torn one. One process owns a folder.
+type dirStore struct {
+	dir string
+}
+
+var _ Store = (*dirStore)(nil)
+
+// tempPrefix marks files that are being written. They never end in .json, so
+// they are never read or listed as tasks.
+const tempPrefix = ".tmp-"
+
+// newDirStore opens (creating it if needed) the folder dir, checks that files
+// can be written in it, and removes temporary files left by a crash.
+func newDirStore(dir string) (*dirStore, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create DATA_DIR %s: %w", dir, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read DATA_DIR %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tempPrefix) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+	probe, err := os.CreateTemp(dir, tempPrefix+"probe-*")
+	if err != nil {
+		return nil, fmt.Errorf("DATA_DIR %s is not writable: %w", dir, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return &dirStore{dir: dir}, nil
+}
+
+func (s *dirStore) path(taskID string) string {
+	return filepath.Join(s.dir, taskID+".json")
+}
+
+func (s *dirStore) Put(ctx context.Context, taskID string, body []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(s.dir, tempPrefix+taskID+"-*")
+	if err != nil {
+		return fmt.Errorf("put %s: %w", taskID, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(body)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, s.path(taskID))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("put %s: %w", taskID, err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return fmt.Errorf("put %s: sync folder: %w", taskID, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func (s *dirStore) Get(ctx context.Context, taskID string) (*Task, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(s.path(taskID))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", taskID, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", taskID, err)
+	}
+	body := make([]byte, info.Size())
+	if _, err := io.ReadFull(f, body); err != nil {
+		return nil, fmt.Errorf("get %s: %w", taskID, err)
+	}
+	return &Task{Body: body, ETag: contentETag(body), LastModified: info.ModTime().UTC()}, nil
+}
+
+func (s *dirStore) List(ctx context.Context, after string, limit int) ([]TaskInfo, bool, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, false, fmt.Errorf("list %s: %w", s.dir, err)
+	}
+	var ids []string
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".json")
+		if ok && e.Type().IsRegular() && id > after && validTaskID(id) == nil {
+			ids = append(ids, id)
+		}
+	}
+	// File names sort differently from ids ("a-b.json" < "a.json"), so sort
+	// the ids, and stat only the page's files.
+	slices.Sort(ids)
+	more := len(ids) > limit
+	if more {
+		ids = ids[:limit]
+	}
+	infos := make([]TaskInfo, 0, len(ids))
+	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
+		}
+		info, err := os.Stat(s.path(id))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since ReadDir
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("list %s: %w", s.dir, err)
+		}
+		infos = append(infos, TaskInfo{ID: id, Bytes: info.Size(), LastModified: info.ModTime().UTC()})
+	}
+	return infos, more, nil
+}
+
+func (s *dirStore) Ping(ctx context.Context) error {
+	info, err := os.Stat(s.dir)
+	if err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("ping: %s is not a folder", s.dir)
+	}
+	return ctx.Err()
+}
+
+func (s *dirStore) Location(taskID string) string { return s.path(taskID) }
