@@ -187,7 +187,7 @@ func (s *s3Store) checkBucket(ctx context.Context, c s3Config) error {
 	switch {
 	case strings.Contains(err.Error(), "retrieve credentials") || strings.Contains(err.Error(), "no EC2 IMDS role"):
 		return fmt.Errorf("no S3 credentials: set S3_ACCESS_KEY and S3_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): %w", err)
-	case errors.As(err, &respErr):
+	case errors.As(err, &respErr) && respErr.HTTPStatusCode() != 0:
 		switch respErr.HTTPStatusCode() {
 		case http.StatusNotFound:
 			return fmt.Errorf("bucket %q does not exist at %s in region %s: create it, or fix S3_BUCKET_NAME or S3_REGION", s.bucket, where, region)
