@@ -96,6 +96,17 @@ func unknownCommand(name string, stderr io.Writer) error {
 	return &usageError{fmt.Sprintf("unknown subcommand %q", name)}
 }
 
+// serveArgs answers `serve` given arguments, which it does not take: help for
+// -h or --help, else a usage error.
+func serveArgs(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		serveHelp(stdout)
+		return nil
+	}
+	serveHelp(stderr)
+	return &usageError{fmt.Sprintf("serve takes no arguments, got %q; it is configured from the environment", args)}
+}
+
 func serveHelp(w io.Writer) {
 	fmt.Fprint(w, `Usage: scale-callback [serve]
 

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -162,5 +165,103 @@ func TestPrintable(t *testing.T) {
 		if got := printable(tt.in, tt.max); got != tt.want {
 			t.Errorf("printable(%q, %d): got %q, want %q", tt.in, tt.max, got, tt.want)
 		}
+	}
+}
+
+// runMain runs the whole program, as main does, with its output captured.
+func runMain(t *testing.T, vars map[string]string, args ...string) (stdout, stderr string, exit int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), append([]string{"scale-callback"}, args...), env(vars), strings.NewReader(""), &out, &errOut)
+	if err != nil {
+		fmt.Fprintln(&errOut, "scale-callback:", err) // as main does
+	}
+	return out.String(), errOut.String(), exitCode(err)
+}
+
+func TestRunDispatchesHelpAndRefusesUnknownSubcommands(t *testing.T) {
+	tests := []struct {
+		args       []string
+		wantExit   int
+		wantStdout string
+		wantStderr string
+	}{
+		{[]string{"-h"}, 0, "Subcommands:", ""},
+		{[]string{"-help"}, 0, "Subcommands:", ""},
+		{[]string{"--help"}, 0, "Subcommands:", ""},
+		{[]string{"help"}, 0, "Subcommands:", ""},
+		{[]string{"help", "send-callback"}, 0, "Usage: scale-callback send-callback", ""},
+		{[]string{"create-task", "-h"}, 0, "Usage: scale-callback create-task", ""},
+		{[]string{"serve", "--help"}, 0, "Usage: scale-callback [serve]", ""},
+		{[]string{"serve", "now"}, 2, "", "Usage: scale-callback [serve]"},
+		{[]string{"frobnicate"}, 2, "", `unknown subcommand "frobnicate"`},
+		{[]string{"create-task", "--bogus"}, 2, "", "flag provided but not defined: -bogus"},
+		{[]string{"help", "frobnicate"}, 2, "", "Subcommands:"},
+	}
+	for _, tt := range tests {
+		stdout, stderr, exit := runMain(t, nil, tt.args...)
+		if exit != tt.wantExit {
+			t.Errorf("%q: got exit code %d, want %d", tt.args, exit, tt.wantExit)
+		}
+		if !strings.Contains(stdout, tt.wantStdout) || (tt.wantStdout == "" && stdout != "") {
+			t.Errorf("%q: got stdout %q, want %q", tt.args, stdout, tt.wantStdout)
+		}
+		if !strings.Contains(stderr, tt.wantStderr) || (tt.wantStderr == "" && stderr != "") {
+			t.Errorf("%q: got stderr %q, want %q", tt.args, stderr, tt.wantStderr)
+		}
+	}
+}
+
+// TestQuickStart is the README's quick start: start the server with nothing
+// but a port and a folder, send the built-in callback to it with
+// send-callback's defaults, and read the task back at the URL it printed.
+func TestQuickStart(t *testing.T) {
+	ctx, stopServer := context.WithCancel(t.Context())
+	logs, logWriter := io.Pipe()
+	vars := map[string]string{"PORT": "0", "DATA_DIR": t.TempDir(), "SCALE_CALLBACK_AUTH_KEY": "k-live,k-test"}
+	served := make(chan error, 1)
+	go func() {
+		served <- run(ctx, []string{"scale-callback"}, env(vars), strings.NewReader(""), io.Discard, logWriter)
+		logWriter.Close()
+	}()
+	port := make(chan string, 1)
+	go func() { // read the bound port from the log, then keep draining it
+		listening := regexp.MustCompile(`msg=listening addr=\S*:(\d+)`)
+		sc := bufio.NewScanner(logs)
+		for sc.Scan() {
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				port <- m[1]
+			}
+		}
+		io.Copy(io.Discard, logs)
+	}()
+	select {
+	case vars["PORT"] = <-port:
+	case err := <-served:
+		t.Fatalf("the server stopped before listening: %v", err)
+	}
+
+	stdout, stderr, exit := runMain(t, vars, "send-callback")
+	if exit != 0 {
+		t.Fatalf("send-callback: got exit code %d, want 0; stderr: %s", exit, stderr)
+	}
+	m := readBackLine.FindStringSubmatch(stdout)
+	if m == nil || m[1] != "http://localhost:"+vars["PORT"] {
+		t.Fatalf("send-callback: got output %q, want a read-back URL on localhost:%s", stdout, vars["PORT"])
+	}
+	got := readBack(t, m[1]+"/scale/task/"+m[2])
+	if want := bytes.ReplaceAll(sampleCallback, []byte(sampleTaskID), []byte(m[2])); !bytes.Equal(got, want) {
+		t.Errorf("got the task back as\n%s\nwant\n%s", got, want)
+	}
+
+	vars["SCALE_CALLBACK_AUTH_KEY"] = "not-the-key"
+	_, stderr, exit = runMain(t, vars, "send-callback")
+	if exit != 1 || !strings.Contains(stderr, "401 Unauthorized: the scale-callback-auth header does not match any key") {
+		t.Errorf("send-callback with a wrong key: got exit code %d and stderr %q, want 1 and the server's refusal", exit, stderr)
+	}
+
+	stopServer()
+	if err := <-served; err != nil {
+		t.Errorf("the server stopped with %v, want nil", err)
 	}
 }

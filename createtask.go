@@ -109,7 +109,7 @@ func runCreateTask(ctx context.Context, args []string, getenv func(string) strin
 	apiKey := strings.TrimSpace(getenv("SCALE_API_KEY"))
 	if apiKey == "" {
 		return errors.New("create-task: SCALE_API_KEY is not set: put your Scale API key in it " +
-			"(Scale dashboard, API Keys; a test_ key completes the task at once with a canned response, at no charge)")
+			"(Scale dashboard, API Keys; with a test_ key no human works the task: Scale completes it at once with a canned response)")
 	}
 	publicURL := strings.TrimSpace(getenv("PUBLIC_URL"))
 	callbackURL, readBase, err := callbackURLs(o.callbackURL, publicURL)
@@ -332,7 +332,7 @@ func postTask(ctx context.Context, client *http.Client, endpoint, apiKey string,
 	req.Header.Set("User-Agent", "scale-callback")
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("could not reach Scale: %w", err)
+		return nil, fmt.Errorf("could not reach Scale (check the network, and SCALE_API_URL if set): %w", err)
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

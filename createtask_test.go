@@ -279,7 +279,7 @@ func TestCreateTaskErrors(t *testing.T) {
 		{
 			name:      "an unreachable Scale is a network error",
 			scaleDown: true,
-			wantErr:   []string{"could not reach Scale", "connection refused"},
+			wantErr:   []string{"could not reach Scale", "SCALE_API_URL", "connection refused"},
 			wantExit:  1,
 		},
 		{

@@ -93,14 +93,19 @@ func runSendCallback(ctx context.Context, args []string, getenv func(string) str
 		body, err = freshSample()
 	} else {
 		source = rest[0]
+		if source == "-" {
+			source = "standard input"
+		}
 		body, err = readCallbackFile(rest[0], stdin)
 	}
 	if err != nil {
 		return fmt.Errorf("send-callback: %w", err)
 	}
+	// The server's own rule, so a body it would refuse is refused here, with
+	// the same words, before anything is sent.
 	taskID, err := callbackTaskID(body)
 	if err != nil {
-		return fmt.Errorf("send-callback: %s: %w", source, err)
+		return fmt.Errorf("send-callback: %s is not a callback the server accepts: %w", source, err)
 	}
 
 	target := strings.TrimSpace(o.url)
@@ -115,8 +120,7 @@ func runSendCallback(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return fmt.Errorf("send-callback: --url: %w", err)
 	}
-	key, _, _ := strings.Cut(getenv("SCALE_CALLBACK_AUTH_KEY"), ",")
-	key = strings.TrimSpace(key)
+	key := firstKey(getenv("SCALE_CALLBACK_AUTH_KEY"))
 
 	status, ack, err := postCallback(ctx, newHTTPClient(), callbackURL, key, body)
 	if err != nil {
@@ -128,6 +132,17 @@ func runSendCallback(ctx context.Context, args []string, getenv func(string) str
 	}
 	fmt.Fprintf(stdout, "\nRead it back at %s/scale/task/%s\n", base, url.PathEscape(taskID))
 	return nil
+}
+
+// firstKey is the first key of a SCALE_CALLBACK_AUTH_KEY list, read as the
+// server reads it (comma-separated, blanks ignored), or "" for none.
+func firstKey(keys string) string {
+	for _, k := range strings.Split(keys, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			return k
+		}
+	}
+	return ""
 }
 
 // freshSample returns the built-in sample callback under a new task id.
@@ -172,55 +187,6 @@ func readCallbackFile(name string, stdin io.Reader) ([]byte, error) {
 	return body, nil
 }
 
-// callbackTaskID checks that body is what the server accepts, one JSON object
-// with a task id, and returns the id: top-level task_id, else task.task_id.
-func callbackTaskID(body []byte) (string, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil || top == nil {
-		why := "it is null"
-		if err != nil {
-			why = err.Error()
-		}
-		return "", fmt.Errorf("not a JSON object (%s); a callback is Scale's task JSON, {\"task_id\": ..., \"task\": {...}}", why)
-	}
-	id, err := stringField(top, "task_id")
-	if err != nil {
-		return "", err
-	}
-	var inner string
-	if raw, ok := top["task"]; ok {
-		var task map[string]json.RawMessage
-		if json.Unmarshal(raw, &task) == nil {
-			if inner, err = stringField(task, "task_id"); err != nil {
-				return "", fmt.Errorf("task.%w", err)
-			}
-		}
-	}
-	switch {
-	case id != "" && inner != "" && id != inner:
-		return "", fmt.Errorf("task_id %q and task.task_id %q disagree", id, inner)
-	case id != "":
-		return id, nil
-	case inner != "":
-		return inner, nil
-	default:
-		return "", errors.New(`no task id: want a top-level "task_id" or "task": {"task_id": ...}`)
-	}
-}
-
-// stringField returns obj[name] when it is a string, "" when it is absent.
-func stringField(obj map[string]json.RawMessage, name string) (string, error) {
-	raw, ok := obj[name]
-	if !ok {
-		return "", nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", fmt.Errorf("%s is %s, want a string", name, printable(string(raw), 40))
-	}
-	return s, nil
-}
-
 // callbackEndpoint takes a server's base URL or its full callback URL and
 // returns the callback URL to POST to and the base URL that serves reads.
 func callbackEndpoint(target string) (callback, base string, err error) {
@@ -235,12 +201,6 @@ func callbackEndpoint(target string) (callback, base string, err error) {
 	b := *u
 	b.Path, b.RawQuery = basePath, ""
 	return cb.String(), strings.TrimRight(b.String(), "/"), nil
-}
-
-// callbackAck is the server's 200 body.
-type callbackAck struct {
-	TaskID string `json:"task_id"`
-	Stored string `json:"stored"`
 }
 
 // postCallback POSTs body as Scale would and returns the HTTP status line and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,60 +14,64 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
-// callbackServer stands in for a running scale-callback server: it accepts
-// callbacks carrying authKey (any, when authKey is empty), keeps each body by
-// task id, and answers 401 problem+json otherwise, as the real handler does.
+// callbackServer is the real server (newServer, with the in-memory store) on
+// loopback, counting the callbacks it is sent and keeping the last one's headers.
 type callbackServer struct {
 	*httptest.Server
 	mu       sync.Mutex
-	bodies   map[string][]byte
 	requests int
 	headers  http.Header
 }
 
+// newCallbackServer starts the server; authKey empty means callbacks need no key.
 func newCallbackServer(t *testing.T, authKey string) *callbackServer {
 	t.Helper()
-	s := &callbackServer{bodies: map[string][]byte{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /scale/callback", func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.requests++
-		s.headers = r.Header.Clone()
-		if authKey != "" && r.Header.Get("scale-callback-auth") != authKey {
-			w.Header().Set("Content-Type", "application/problem+json")
-			w.WriteHeader(http.StatusUnauthorized)
-			io.WriteString(w, `{"type":"about:blank","title":"Unauthorized","status":401,"detail":"missing or wrong scale-callback-auth header"}`)
-			return
-		}
-		id, err := callbackTaskID(body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.bodies[id] = body
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]string{"task_id": id, "stored": "memory:" + id})
+	var keys []string
+	if authKey != "" {
+		keys = []string{authKey}
+	}
+	h := newServer(slog.New(slog.NewTextHandler(io.Discard, nil)), newMemStore(), serverConfig{
+		callbackKeys:     keys,
+		maxCallbackBytes: 10 << 20,
+		storeTimeout:     5 * time.Second,
+		storeName:        "memory",
 	})
-	s.Server = httptest.NewServer(mux)
+	s := &callbackServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			s.mu.Lock()
+			s.requests++
+			s.headers = r.Header.Clone()
+			s.mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(s.Close)
 	return s
-}
-
-// stored returns the body kept under taskID, or nil.
-func (s *callbackServer) stored(taskID string) []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.bodies[taskID]
 }
 
 func (s *callbackServer) lastHeaders() (http.Header, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.headers, s.requests
+}
+
+// readBack GETs a read-back URL that send-callback printed.
+func readBack(t *testing.T, taskURL string) []byte {
+	t.Helper()
+	resp, err := http.Get(taskURL)
+	if err != nil {
+		t.Fatalf("reading back %s: %v", taskURL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("reading back %s: got %s, %v, want 200", taskURL, resp.Status, err)
+	}
+	return body
 }
 
 // runSend runs send-callback with its output captured.
@@ -100,7 +105,7 @@ func TestSendCallbackSampleReadsBackWithAFreshID(t *testing.T) {
 		}
 		id := m[2]
 		ids = append(ids, id)
-		got := srv.stored(id)
+		got := readBack(t, m[1]+"/scale/task/"+id)
 		want := bytes.ReplaceAll(sampleCallback, []byte(sampleTaskID), []byte(id))
 		if !bytes.Equal(got, want) {
 			t.Errorf("stored body differs from the sample with id %s:\ngot  %s\nwant %s", id, got, want)
@@ -135,11 +140,11 @@ func TestSendCallbackSendsAFileByteForByte(t *testing.T) {
 			if err != nil {
 				t.Fatalf("got error %v, want none", err)
 			}
-			if got := srv.stored("abc_123-X"); string(got) != body {
-				t.Errorf("got stored body %q, want %q", got, body)
-			}
 			if want := "Read it back at " + srv.URL + "/scale/task/abc_123-X\n"; !strings.Contains(stdout, want) {
 				t.Errorf("got output %q, want it to contain %q", stdout, want)
+			}
+			if got := readBack(t, srv.URL+"/scale/task/abc_123-X"); string(got) != body {
+				t.Errorf("got the task back as %q, want %q", got, body)
 			}
 			h, _ := srv.lastHeaders()
 			if got := h.Get("Content-Type"); got != "application/json" {
@@ -162,9 +167,11 @@ func TestSendCallbackDefaultsToLocalhostOnPORT(t *testing.T) {
 	if err != nil {
 		t.Fatalf("got error %v, want none", err)
 	}
-	if want := "Read it back at http://localhost:" + u.Port() + "/scale/task/"; !strings.Contains(stdout, want) {
-		t.Errorf("got output %q, want it to contain %q", stdout, want)
+	m := readBackLine.FindStringSubmatch(stdout)
+	if want := "http://localhost:" + u.Port(); m == nil || m[1] != want {
+		t.Fatalf("got output %q, want a read-back URL under %s", stdout, want)
 	}
+	readBack(t, m[1]+"/scale/task/"+m[2])
 }
 
 func TestSendCallbackFailures(t *testing.T) {
@@ -187,13 +194,13 @@ func TestSendCallbackFailures(t *testing.T) {
 		{
 			name:      "a wrong key shows the server's problem detail",
 			key:       "wrong-key-7f3a",
-			wantErr:   []string{"401 Unauthorized: missing or wrong scale-callback-auth header", "set SCALE_CALLBACK_AUTH_KEY"},
+			wantErr:   []string{"401 Unauthorized: the scale-callback-auth header does not match any key", "set SCALE_CALLBACK_AUTH_KEY"},
 			wantExit:  1,
 			wantCalls: 1,
 		},
 		{
 			name:      "no key where the server wants one",
-			wantErr:   []string{"401 Unauthorized"},
+			wantErr:   []string{"401 Unauthorized: the scale-callback-auth header is missing"},
 			wantExit:  1,
 			wantCalls: 1,
 		},
@@ -201,7 +208,7 @@ func TestSendCallbackFailures(t *testing.T) {
 			name:     "a file that is not JSON",
 			args:     []string{file("bad.json", "task_id=1")},
 			key:      "right",
-			wantErr:  []string{"bad.json", "not a JSON object"},
+			wantErr:  []string{"bad.json is not a callback the server accepts", "not a JSON object"},
 			wantExit: 1,
 		},
 		{
@@ -215,21 +222,21 @@ func TestSendCallbackFailures(t *testing.T) {
 			name:     "JSON null",
 			args:     []string{file("null.json", `null`)},
 			key:      "right",
-			wantErr:  []string{"not a JSON object (it is null)"},
+			wantErr:  []string{"not a JSON object"},
 			wantExit: 1,
 		},
 		{
 			name:     "an object without a task id",
 			args:     []string{file("noid.json", `{"status":"completed","task":{"type":"x"}}`)},
 			key:      "right",
-			wantErr:  []string{"no task id", `"task_id"`},
+			wantErr:  []string{"no task_id (nor task.task_id)"},
 			wantExit: 1,
 		},
 		{
 			name:     "a task id that is a number",
 			args:     []string{file("num.json", `{"task_id":42}`)},
 			key:      "right",
-			wantErr:  []string{"task_id is 42, want a string"},
+			wantErr:  []string{"task_id must be a string, not 42"},
 			wantExit: 1,
 		},
 		{
@@ -237,6 +244,13 @@ func TestSendCallbackFailures(t *testing.T) {
 			args:     []string{file("two.json", `{"task_id":"a","task":{"task_id":"b"}}`)},
 			key:      "right",
 			wantErr:  []string{`task_id "a" and task.task_id "b" disagree`},
+			wantExit: 1,
+		},
+		{
+			name:     "a task id the server would refuse",
+			args:     []string{file("dots.json", `{"task_id":"../etc/passwd"}`)},
+			key:      "right",
+			wantErr:  []string{`the task id "../etc/passwd" has the character '.'`},
 			wantExit: 1,
 		},
 		{
