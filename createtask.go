@@ -70,7 +70,7 @@ request (geometries: {"polygon": {"objects_to_annotate": [...]}}).
 Environment:
   SCALE_API_KEY  your Scale API key (dashboard, API Keys). A test key (test_...)
                  is not worked by a human: Scale completes the task at once with
-                 a canned response, which makes a free end-to-end check.
+                 a canned response: a quick end-to-end check.
   PUBLIC_URL     where this server is reachable from the internet, e.g.
                  https://my-app.herokuapp.com; the callback URL defaults to
                  $PUBLIC_URL/scale/callback

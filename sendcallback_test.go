@@ -393,3 +393,34 @@ func TestNewTaskIDLooksLikeScales(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+func TestFirstKeyReadsTheListAsTheServerDoes(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"k1", "k1"},
+		{" k1 , k2", "k1"},
+		{", ,k2,k3", "k2"},
+		{" , ", ""},
+	}
+	for _, tt := range tests {
+		if got := firstKey(tt.in); got != tt.want {
+			t.Errorf("firstKey(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCallbackEndpoint(t *testing.T) {
+	tests := []struct{ in, wantCallback, wantBase string }{
+		{"http://localhost:8080", "http://localhost:8080/scale/callback", "http://localhost:8080"},
+		{"https://a.example.com/", "https://a.example.com/scale/callback", "https://a.example.com"},
+		{"https://a.example.com/scale/callback", "https://a.example.com/scale/callback", "https://a.example.com"},
+		{"https://a.example.com/team/scale/callback/", "https://a.example.com/team/scale/callback", "https://a.example.com/team"},
+		{"https://a.example.com/team?x=1#f", "https://a.example.com/team/scale/callback?x=1", "https://a.example.com/team"},
+	}
+	for _, tt := range tests {
+		cb, base, err := callbackEndpoint(tt.in)
+		if err != nil || cb != tt.wantCallback || base != tt.wantBase {
+			t.Errorf("callbackEndpoint(%q): got (%q, %q, %v), want (%q, %q)", tt.in, cb, base, err, tt.wantCallback, tt.wantBase)
+		}
+	}
+}
