@@ -79,12 +79,12 @@ func TestUnknownCommand(t *testing.T) {
 func TestSubcommandHelpFlagPrintsHelpAndSucceeds(t *testing.T) {
 	for _, flagArg := range []string{"-h", "--help", "-help"} {
 		var stdout, stderr bytes.Buffer
-		err := runCreateTask(t.Context(), []string{flagArg}, env(nil), &stdout, &stderr)
+		err := runCreateTask(t.Context(), []string{flagArg}, cliEnv(nil), &stdout, &stderr)
 		if err != nil || !strings.Contains(stdout.String(), "Usage: scale-callback create-task") {
 			t.Errorf("create-task %s: got error %v and stdout %q, want its help and no error", flagArg, err, stdout.String())
 		}
 		stdout.Reset()
-		err = runSendCallback(t.Context(), []string{flagArg}, env(nil), strings.NewReader(""), &stdout, &stderr)
+		err = runSendCallback(t.Context(), []string{flagArg}, cliEnv(nil), strings.NewReader(""), &stdout, &stderr)
 		if err != nil || !strings.Contains(stdout.String(), "Usage: scale-callback send-callback") {
 			t.Errorf("send-callback %s: got error %v and stdout %q, want its help and no error", flagArg, err, stdout.String())
 		}
@@ -96,7 +96,7 @@ func TestSubcommandHelpFlagPrintsHelpAndSucceeds(t *testing.T) {
 
 func TestBadFlagPrintsHelpToStderr(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	err := runSendCallback(t.Context(), []string{"--uri", "x"}, env(nil), strings.NewReader(""), &stdout, &stderr)
+	err := runSendCallback(t.Context(), []string{"--uri", "x"}, cliEnv(nil), strings.NewReader(""), &stdout, &stderr)
 	if got := exitCode(err); got != 2 {
 		t.Errorf("got exit code %d (error %v), want 2", got, err)
 	}
@@ -168,11 +168,11 @@ func TestPrintable(t *testing.T) {
 	}
 }
 
-// runMain runs the whole program, as main does, with its output captured.
-func runMain(t *testing.T, vars map[string]string, args ...string) (stdout, stderr string, exit int) {
+// runWhole runs the whole program, as main does, with its output captured.
+func runWhole(t *testing.T, vars map[string]string, args ...string) (stdout, stderr string, exit int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(t.Context(), append([]string{"scale-callback"}, args...), env(vars), strings.NewReader(""), &out, &errOut)
+	err := run(t.Context(), append([]string{"scale-callback"}, args...), cliEnv(vars), strings.NewReader(""), &out, &errOut)
 	if err != nil {
 		fmt.Fprintln(&errOut, "scale-callback:", err) // as main does
 	}
@@ -199,7 +199,7 @@ func TestRunDispatchesHelpAndRefusesUnknownSubcommands(t *testing.T) {
 		{[]string{"help", "frobnicate"}, 2, "", "Subcommands:"},
 	}
 	for _, tt := range tests {
-		stdout, stderr, exit := runMain(t, nil, tt.args...)
+		stdout, stderr, exit := runWhole(t, nil, tt.args...)
 		if exit != tt.wantExit {
 			t.Errorf("%q: got exit code %d, want %d", tt.args, exit, tt.wantExit)
 		}
@@ -221,7 +221,7 @@ func TestQuickStart(t *testing.T) {
 	vars := map[string]string{"PORT": "0", "DATA_DIR": t.TempDir(), "SCALE_CALLBACK_AUTH_KEY": "k-live,k-test"}
 	served := make(chan error, 1)
 	go func() {
-		served <- run(ctx, []string{"scale-callback"}, env(vars), strings.NewReader(""), io.Discard, logWriter)
+		served <- run(ctx, []string{"scale-callback"}, cliEnv(vars), strings.NewReader(""), io.Discard, logWriter)
 		logWriter.Close()
 	}()
 	port := make(chan string, 1)
@@ -241,7 +241,7 @@ func TestQuickStart(t *testing.T) {
 		t.Fatalf("the server stopped before listening: %v", err)
 	}
 
-	stdout, stderr, exit := runMain(t, vars, "send-callback")
+	stdout, stderr, exit := runWhole(t, vars, "send-callback")
 	if exit != 0 {
 		t.Fatalf("send-callback: got exit code %d, want 0; stderr: %s", exit, stderr)
 	}
@@ -249,13 +249,13 @@ func TestQuickStart(t *testing.T) {
 	if m == nil || m[1] != "http://localhost:"+vars["PORT"] {
 		t.Fatalf("send-callback: got output %q, want a read-back URL on localhost:%s", stdout, vars["PORT"])
 	}
-	got := readBack(t, m[1]+"/scale/task/"+m[2])
+	got := fetchTask(t, m[1]+"/scale/task/"+m[2])
 	if want := bytes.ReplaceAll(sampleCallback, []byte(sampleTaskID), []byte(m[2])); !bytes.Equal(got, want) {
 		t.Errorf("got the task back as\n%s\nwant\n%s", got, want)
 	}
 
 	vars["SCALE_CALLBACK_AUTH_KEY"] = "not-the-key"
-	_, stderr, exit = runMain(t, vars, "send-callback")
+	_, stderr, exit = runWhole(t, vars, "send-callback")
 	if exit != 1 || !strings.Contains(stderr, "401 Unauthorized: the scale-callback-auth header does not match any key") {
 		t.Errorf("send-callback with a wrong key: got exit code %d and stderr %q, want 1 and the server's refusal", exit, stderr)
 	}

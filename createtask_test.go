@@ -60,8 +60,8 @@ func (f *fakeScale) requests() []scaleRequest {
 
 const createdAnswer = `{"task_id":"60a1b2c3d4e5f60718293a4b","status":"pending","type":"polygonannotation","created_at":"2026-12-03T19:00:00.000Z"}`
 
-// env makes a getenv from a map.
-func env(m map[string]string) func(string) string {
+// cliEnv makes a getenv from a map.
+func cliEnv(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
@@ -69,7 +69,7 @@ func env(m map[string]string) func(string) string {
 func runCreate(t *testing.T, ctx context.Context, args []string, vars map[string]string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err = runCreateTask(ctx, args, env(vars), &out, &errOut)
+	err = runCreateTask(ctx, args, cliEnv(vars), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 

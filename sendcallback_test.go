@@ -59,8 +59,8 @@ func (s *callbackServer) lastHeaders() (http.Header, int) {
 	return s.headers, s.requests
 }
 
-// readBack GETs a read-back URL that send-callback printed.
-func readBack(t *testing.T, taskURL string) []byte {
+// fetchTask GETs a read-back URL that send-callback printed.
+func fetchTask(t *testing.T, taskURL string) []byte {
 	t.Helper()
 	resp, err := http.Get(taskURL)
 	if err != nil {
@@ -78,7 +78,7 @@ func readBack(t *testing.T, taskURL string) []byte {
 func runSend(t *testing.T, args []string, vars map[string]string, stdin string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err = runSendCallback(t.Context(), args, env(vars), strings.NewReader(stdin), &out, &errOut)
+	err = runSendCallback(t.Context(), args, cliEnv(vars), strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
@@ -105,7 +105,7 @@ func TestSendCallbackSampleReadsBackWithAFreshID(t *testing.T) {
 		}
 		id := m[2]
 		ids = append(ids, id)
-		got := readBack(t, m[1]+"/scale/task/"+id)
+		got := fetchTask(t, m[1]+"/scale/task/"+id)
 		want := bytes.ReplaceAll(sampleCallback, []byte(sampleTaskID), []byte(id))
 		if !bytes.Equal(got, want) {
 			t.Errorf("stored body differs from the sample with id %s:\ngot  %s\nwant %s", id, got, want)
@@ -143,7 +143,7 @@ func TestSendCallbackSendsAFileByteForByte(t *testing.T) {
 			if want := "Read it back at " + srv.URL + "/scale/task/abc_123-X\n"; !strings.Contains(stdout, want) {
 				t.Errorf("got output %q, want it to contain %q", stdout, want)
 			}
-			if got := readBack(t, srv.URL+"/scale/task/abc_123-X"); string(got) != body {
+			if got := fetchTask(t, srv.URL+"/scale/task/abc_123-X"); string(got) != body {
 				t.Errorf("got the task back as %q, want %q", got, body)
 			}
 			h, _ := srv.lastHeaders()
@@ -171,7 +171,7 @@ func TestSendCallbackDefaultsToLocalhostOnPORT(t *testing.T) {
 	if want := "http://localhost:" + u.Port(); m == nil || m[1] != want {
 		t.Fatalf("got output %q, want a read-back URL under %s", stdout, want)
 	}
-	readBack(t, m[1]+"/scale/task/"+m[2])
+	fetchTask(t, m[1]+"/scale/task/"+m[2])
 }
 
 func TestSendCallbackFailures(t *testing.T) {
