@@ -19,7 +19,7 @@ import (
 func main() {
 	if err := run(context.Background(), os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "scale-callback:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -29,11 +29,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) > 1 {
 		cmd = args[1]
 	}
-	switch cmd {
+	switch cmd { // the subcommands are described in cli.go
 	case "serve":
+		if len(args) > 2 {
+			return serveArgs(args[2:], stdout, stderr)
+		}
 		return serve(ctx, getenv, stderr)
+	case "create-task":
+		return runCreateTask(ctx, args[2:], getenv, stdout, stderr)
+	case "send-callback":
+		return runSendCallback(ctx, args[2:], getenv, stdin, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		return runHelp(args[2:], stdout, stderr)
 	}
-	return fmt.Errorf("unknown command %q", cmd)
+	return unknownCommand(cmd, stderr)
 }
 
 // shutdownGrace is how long in-flight requests get after SIGTERM; Heroku
