@@ -24,7 +24,7 @@ func TestValidTaskID(t *testing.T) {
 // every go test.
 func FuzzCallbackTaskID(f *testing.F) {
 	for _, seed := range []string{
-		sampleCallback,
+		testCallback,
 		`{"task_id":"abc"}`,
 		`{"task":{"task_id":"abc"}}`,
 		`{"task_id":"abc","task":{"task_id":"abd"}}`,

@@ -19,12 +19,12 @@ const (
 	testPassword = "viewer-secret-42"
 )
 
-// sampleCallback is a trimmed callback as Scale sends it.
-const sampleCallback = `{"task_id":"5f0c0e4a2b9d8c0017a1b2c3","status":"completed",` +
+// testCallback is a trimmed callback as Scale sends it.
+const testCallback = `{"task_id":"5f0c0e4a2b9d8c0017a1b2c3","status":"completed",` +
 	`"response":{"annotations":[{"label":"car","vertices":[{"x":1,"y":2},{"x":3,"y":4},{"x":5,"y":1}]}]},` +
 	`"task":{"task_id":"5f0c0e4a2b9d8c0017a1b2c3","type":"polygonannotation","status":"completed"}}`
 
-const sampleID = "5f0c0e4a2b9d8c0017a1b2c3"
+const testTaskID = "5f0c0e4a2b9d8c0017a1b2c3"
 
 // testServer is the API over a memory store, with its log captured.
 type testServer struct {
@@ -86,7 +86,7 @@ func problemDetail(t *testing.T, w *httptest.ResponseRecorder, status int) strin
 
 func TestCallbackStoresTheBodyByteForByte(t *testing.T) {
 	srv := newTestServer(t, newMemStore(), serverConfig{callbackKeys: []string{testKey}})
-	body := "  " + sampleCallback + "\n"
+	body := "  " + testCallback + "\n"
 	w := srv.do(callbackRequest(body, testKey))
 	if w.Code != http.StatusOK {
 		t.Fatalf("status: got %d, want 200; body %s", w.Code, w.Body)
@@ -95,10 +95,10 @@ func TestCallbackStoresTheBodyByteForByte(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &ack); err != nil {
 		t.Fatal(err)
 	}
-	if ack.TaskID != sampleID || ack.Stored != "memory:"+sampleID {
-		t.Errorf("ack: got %+v, want task_id %s stored memory:%s", ack, sampleID, sampleID)
+	if ack.TaskID != testTaskID || ack.Stored != "memory:"+testTaskID {
+		t.Errorf("ack: got %+v, want task_id %s stored memory:%s", ack, testTaskID, testTaskID)
 	}
-	got := srv.do(httptest.NewRequest("GET", "/scale/task/"+sampleID, nil))
+	got := srv.do(httptest.NewRequest("GET", "/scale/task/"+testTaskID, nil))
 	if got.Code != http.StatusOK || got.Body.String() != body {
 		t.Errorf("read back: got %d %q, want 200 %q", got.Code, got.Body, body)
 	}
@@ -127,7 +127,7 @@ func TestCallbackAuth(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newTestServer(t, newMemStore(), serverConfig{callbackKeys: tc.keys})
-			r := callbackRequest(sampleCallback, "")
+			r := callbackRequest(testCallback, "")
 			for _, v := range tc.header {
 				r.Header.Add("scale-callback-auth", v)
 			}
@@ -135,7 +135,7 @@ func TestCallbackAuth(t *testing.T) {
 			if w.Code != tc.want {
 				t.Fatalf("status: got %d, want %d; body %s", w.Code, tc.want, w.Body)
 			}
-			_, err := srv.store.Get(context.Background(), sampleID)
+			_, err := srv.store.Get(context.Background(), testTaskID)
 			if stored := err == nil; stored != (tc.want == 200) {
 				t.Errorf("stored: got %v, want %v", stored, tc.want == 200)
 			}
@@ -155,7 +155,7 @@ func TestCallbackBodyIsValidated(t *testing.T) {
 	}{
 		{"empty body", "", 400, ""},
 		{"not JSON", "task_id=abc", 400, ""},
-		{"truncated JSON", sampleCallback[:40], 400, ""},
+		{"truncated JSON", testCallback[:40], 400, ""},
 		{"a JSON array", `[{"task_id":"abc"}]`, 400, ""},
 		{"a JSON string", `"abc"`, 400, ""},
 		{"two objects", `{"task_id":"a"}{"task_id":"b"}`, 400, ""},
@@ -209,7 +209,7 @@ func TestCallbackErrorDetailSaysWhatIsWrong(t *testing.T) {
 func TestCallbackAcceptsAnyContentType(t *testing.T) {
 	for _, ct := range []string{"application/json", "application/x-www-form-urlencoded", "text/plain", ""} {
 		srv := newTestServer(t, newMemStore(), serverConfig{})
-		r := callbackRequest(sampleCallback, "")
+		r := callbackRequest(testCallback, "")
 		r.Header.Set("Content-Type", ct)
 		if w := srv.do(r); w.Code != 200 {
 			t.Errorf("Content-Type %q: got %d, want 200", ct, w.Code)
@@ -281,8 +281,8 @@ func TestStoreFailureIsA503AndNeverA2xx(t *testing.T) {
 		store Store
 		req   func() *http.Request
 	}{
-		{"callback on a failing store", &brokenStore{}, func() *http.Request { return callbackRequest(sampleCallback, "") }},
-		{"callback on a store that does not answer in time", &hangingStore{newMemStore()}, func() *http.Request { return callbackRequest(sampleCallback, "") }},
+		{"callback on a failing store", &brokenStore{}, func() *http.Request { return callbackRequest(testCallback, "") }},
+		{"callback on a store that does not answer in time", &hangingStore{newMemStore()}, func() *http.Request { return callbackRequest(testCallback, "") }},
 		{"task read on a failing store", &brokenStore{}, func() *http.Request { return httptest.NewRequest("GET", "/scale/task/abc", nil) }},
 		{"task list on a failing store", &brokenStore{}, func() *http.Request { return httptest.NewRequest("GET", "/scale/tasks", nil) }},
 	}
@@ -297,7 +297,7 @@ func TestStoreFailureIsA503AndNeverA2xx(t *testing.T) {
 			if strings.Contains(detail, "internals") || strings.Contains(w.Body.String(), "connection refused") {
 				t.Errorf("the caller sees internals: %s", w.Body)
 			}
-			if strings.HasPrefix(tc.name, "callback") && !strings.Contains(srv.log.String(), "task_id="+sampleID) {
+			if strings.HasPrefix(tc.name, "callback") && !strings.Contains(srv.log.String(), "task_id="+testTaskID) {
 				t.Errorf("the log does not name the task that was not stored:\n%s", srv.log)
 			}
 		})
@@ -321,11 +321,11 @@ func TestLatestDeliveryWins(t *testing.T) {
 
 func TestTaskRead(t *testing.T) {
 	store := newMemStore()
-	store.Put(context.Background(), sampleID, []byte(sampleCallback))
+	store.Put(context.Background(), testTaskID, []byte(testCallback))
 	srv := newTestServer(t, store, serverConfig{})
 
-	w := srv.do(httptest.NewRequest("GET", "/scale/task/"+sampleID, nil))
-	if w.Code != 200 || w.Body.String() != sampleCallback {
+	w := srv.do(httptest.NewRequest("GET", "/scale/task/"+testTaskID, nil))
+	if w.Code != 200 || w.Body.String() != testCallback {
 		t.Fatalf("GET: got %d %s, want 200 and the stored body", w.Code, w.Body)
 	}
 	etag := w.Header().Get("ETag")
@@ -333,20 +333,20 @@ func TestTaskRead(t *testing.T) {
 		t.Fatal("no ETag")
 	}
 
-	r := httptest.NewRequest("GET", "/scale/task/"+sampleID, nil)
+	r := httptest.NewRequest("GET", "/scale/task/"+testTaskID, nil)
 	r.Header.Set("If-None-Match", etag)
 	if w := srv.do(r); w.Code != http.StatusNotModified || w.Body.Len() != 0 {
 		t.Errorf("If-None-Match with the ETag: got %d with %d bytes, want 304 and no body", w.Code, w.Body.Len())
 	}
-	r = httptest.NewRequest("GET", "/scale/task/"+sampleID, nil)
+	r = httptest.NewRequest("GET", "/scale/task/"+testTaskID, nil)
 	r.Header.Set("If-None-Match", `"stale"`)
 	if w := srv.do(r); w.Code != 200 {
 		t.Errorf("If-None-Match with another ETag: got %d, want 200", w.Code)
 	}
 
-	w = srv.do(httptest.NewRequest("HEAD", "/scale/task/"+sampleID, nil))
-	if w.Code != 200 || w.Body.Len() != 0 || w.Header().Get("Content-Length") != "" && w.Header().Get("Content-Length") != itoa(len(sampleCallback)) {
-		t.Errorf("HEAD: got %d, %d body bytes, Content-Length %q; want 200, none, %d", w.Code, w.Body.Len(), w.Header().Get("Content-Length"), len(sampleCallback))
+	w = srv.do(httptest.NewRequest("HEAD", "/scale/task/"+testTaskID, nil))
+	if w.Code != 200 || w.Body.Len() != 0 || w.Header().Get("Content-Length") != "" && w.Header().Get("Content-Length") != itoa(len(testCallback)) {
+		t.Errorf("HEAD: got %d, %d body bytes, Content-Length %q; want 200, none, %d", w.Code, w.Body.Len(), w.Header().Get("Content-Length"), len(testCallback))
 	}
 
 	problemDetail(t, srv.do(httptest.NewRequest("GET", "/scale/task/0123456789abcdef01234567", nil)), 404)
@@ -433,9 +433,9 @@ func TestIndexSaysWhetherCallbacksAreAuthenticated(t *testing.T) {
 
 func TestViewerPassword(t *testing.T) {
 	store := newMemStore()
-	store.Put(context.Background(), sampleID, []byte(sampleCallback))
+	store.Put(context.Background(), testTaskID, []byte(testCallback))
 	srv := newTestServer(t, store, serverConfig{viewerPassword: testPassword})
-	reads := []string{"/", "/scale/tasks", "/scale/task/" + sampleID}
+	reads := []string{"/", "/scale/tasks", "/scale/task/" + testTaskID}
 	for _, path := range reads {
 		t.Run(path, func(t *testing.T) {
 			w := srv.do(httptest.NewRequest("GET", path, nil))
@@ -463,9 +463,9 @@ func TestViewerPassword(t *testing.T) {
 
 func TestSecretsNeverReachTheLog(t *testing.T) {
 	srv := newTestServer(t, &brokenStore{}, serverConfig{callbackKeys: []string{testKey}, viewerPassword: testPassword})
-	srv.do(callbackRequest(sampleCallback, testKey))
-	srv.do(callbackRequest(sampleCallback, testKey+"-wrong"))
-	r := httptest.NewRequest("GET", "/scale/task/"+sampleID, nil)
+	srv.do(callbackRequest(testCallback, testKey))
+	srv.do(callbackRequest(testCallback, testKey+"-wrong"))
+	r := httptest.NewRequest("GET", "/scale/task/"+testTaskID, nil)
 	r.SetBasicAuth("me", testPassword)
 	srv.do(r)
 	log := srv.log.String()
@@ -481,11 +481,11 @@ func TestSecretsNeverReachTheLog(t *testing.T) {
 
 func TestRequestLogLine(t *testing.T) {
 	srv := newTestServer(t, newMemStore(), serverConfig{})
-	r := callbackRequest(sampleCallback, "")
+	r := callbackRequest(testCallback, "")
 	r.Header.Set("X-Request-Id", "req-123")
 	srv.do(r)
 	line := srv.log.String()
-	for _, want := range []string{"method=POST", "path=/scale/callback", "status=200", "duration=", "bytes=", "task_id=" + sampleID, "request_id=req-123"} {
+	for _, want := range []string{"method=POST", "path=/scale/callback", "status=200", "duration=", "bytes=", "task_id=" + testTaskID, "request_id=req-123"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("log line %q lacks %q", line, want)
 		}

@@ -68,7 +68,7 @@ func TestRunServesCallbacksAndStopsOnSIGTERM(t *testing.T) {
 
 	waitHealthy(t, base)
 
-	req, _ := http.NewRequest("POST", base+"/scale/callback", strings.NewReader(sampleCallback))
+	req, _ := http.NewRequest("POST", base+"/scale/callback", strings.NewReader(testCallback))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("scale-callback-auth", testKey)
 	resp, err := http.DefaultClient.Do(req)
@@ -79,18 +79,18 @@ func TestRunServesCallbacksAndStopsOnSIGTERM(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("callback: got %d, want 200", resp.StatusCode)
 	}
-	onDisk, err := os.ReadFile(filepath.Join(dir, sampleID+".json"))
-	if err != nil || string(onDisk) != sampleCallback {
+	onDisk, err := os.ReadFile(filepath.Join(dir, testTaskID+".json"))
+	if err != nil || string(onDisk) != testCallback {
 		t.Errorf("file on disk: got %q, %v; want the body", onDisk, err)
 	}
 
-	resp, err = http.Get(base + "/scale/task/" + sampleID)
+	resp, err = http.Get(base + "/scale/task/" + testTaskID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || string(got) != sampleCallback {
+	if resp.StatusCode != 200 || string(got) != testCallback {
 		t.Errorf("read back: got %d %q, want 200 and the body", resp.StatusCode, got)
 	}
 
@@ -137,7 +137,7 @@ func TestRunInS3Mode(t *testing.T) {
 		"SCALE_CALLBACK_AUTH_KEY": "other_key, " + testKey,
 	})
 	waitHealthy(t, base)
-	req, _ := http.NewRequest("POST", base+"/scale/callback", strings.NewReader(sampleCallback))
+	req, _ := http.NewRequest("POST", base+"/scale/callback", strings.NewReader(testCallback))
 	req.Header.Set("scale-callback-auth", testKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -145,16 +145,16 @@ func TestRunInS3Mode(t *testing.T) {
 	}
 	ack, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if want := "s3://scale-tasks/scale/" + sampleID; resp.StatusCode != 200 || !strings.Contains(string(ack), want) {
+	if want := "s3://scale-tasks/scale/" + testTaskID; resp.StatusCode != 200 || !strings.Contains(string(ack), want) {
 		t.Fatalf("callback: got %d %s, want 200 naming %s", resp.StatusCode, ack, want)
 	}
-	obj, err := s.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String("scale/" + sampleID)})
+	obj, err := s.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String("scale/" + testTaskID)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, _ := io.ReadAll(obj.Body)
 	obj.Body.Close()
-	if string(got) != sampleCallback || aws.ToString(obj.ContentType) != "application/json" {
+	if string(got) != testCallback || aws.ToString(obj.ContentType) != "application/json" {
 		t.Errorf("object: got %q as %q, want the body as application/json", got, aws.ToString(obj.ContentType))
 	}
 	stopWithSIGTERM(t, done)
