@@ -1,4 +1,5 @@
 // +heroku goVersion go1.26
+// +heroku install .
 module github.com/scale-callback/scale-callback
 
 go 1.26
