@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // maxTaskIDLen bounds a task id; Scale's are 24 hex characters.
@@ -32,6 +34,10 @@ func validTaskID(id string) error {
 // callbackTaskID returns the task id of a callback body: the top-level
 // task_id, else task.task_id; where both are present they must agree. The
 // body must be one JSON object. The error says what is wrong with the body.
+//
+// It reads the body once, as tokens, and skips every value but the ids:
+// callbacks run to megabytes of annotations, and this is the server's
+// hottest path.
 func callbackTaskID(body []byte) (string, error) {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -40,35 +46,50 @@ func callbackTaskID(body []byte) (string, error) {
 	if trimmed[0] != '{' {
 		return "", errors.New("the body is not a JSON object")
 	}
-	// A map keeps the names exact: a struct would also match "Task_ID".
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
+	// Lenient where Scale's JSON could be odd but unambiguous, so that no
+	// delivery is refused for it; strict on the ids below.
+	dec := jsontext.NewDecoder(bytes.NewReader(body),
+		jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	var outer, inner idField
+	err := readObject(dec, func(name string) error {
+		switch name {
+		case "task_id":
+			return outer.read(dec, "task_id")
+		case "task":
+			if dec.PeekKind() != '{' {
+				return dec.SkipValue()
+			}
+			return readObject(dec, func(name string) error {
+				if name == "task_id" {
+					return inner.read(dec, "task.task_id")
+				}
+				return dec.SkipValue()
+			})
+		}
+		return dec.SkipValue()
+	})
+	if err == nil {
+		if _, err = dec.ReadToken(); err == io.EOF {
+			err = nil
+		} else if err == nil {
+			err = errors.New("more follows the JSON object")
+		}
+	}
+	if err != nil {
+		var idErr *idError
+		if errors.As(err, &idErr) {
+			return "", idErr
+		}
 		return "", fmt.Errorf("the body is not valid JSON: %v", err)
 	}
-	outer, hasOuter, err := stringField(top, "task_id", "task_id")
-	if err != nil {
-		return "", err
-	}
-	var inner string
-	var hasInner bool
-	if raw, ok := top["task"]; ok && bytes.HasPrefix(raw, []byte("{")) {
-		var task map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &task); err != nil {
-			return "", fmt.Errorf("the field task is not a JSON object: %v", err)
-		}
-		inner, hasInner, err = stringField(task, "task_id", "task.task_id")
-		if err != nil {
-			return "", err
-		}
-	}
-	id := outer
+	id := outer.value
 	switch {
-	case hasOuter && hasInner && outer != inner:
-		return "", fmt.Errorf("task_id %q and task.task_id %q disagree", outer, inner)
-	case !hasOuter && !hasInner:
+	case outer.present && inner.present && outer.value != inner.value:
+		return "", fmt.Errorf("task_id %q and task.task_id %q disagree", outer.value, inner.value)
+	case !outer.present && !inner.present:
 		return "", errors.New("the body has no task_id (nor task.task_id)")
-	case !hasOuter:
-		id = inner
+	case !outer.present:
+		id = inner.value
 	}
 	if err := validTaskID(id); err != nil {
 		return "", err
@@ -76,18 +97,58 @@ func callbackTaskID(body []byte) (string, error) {
 	return id, nil
 }
 
-// stringField reads the string obj[name]; an absent or null field is not
-// present, anything but a string is an error that calls it path.
-func stringField(obj map[string]json.RawMessage, name, path string) (string, bool, error) {
-	raw, ok := obj[name]
-	if !ok || string(raw) == "null" {
-		return "", false, nil
+// readObject reads one JSON object from dec, calling member for each name;
+// member must consume the name's value.
+func readObject(dec *jsontext.Decoder, member func(name string) error) error {
+	if tok, err := dec.ReadToken(); err != nil {
+		return err
+	} else if tok.Kind() != '{' {
+		return fmt.Errorf("want an object, got %v", tok.Kind())
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", false, fmt.Errorf("%s must be a string, not %s", path, truncate(string(raw), 40))
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		if err := member(tok.String()); err != nil {
+			return err
+		}
 	}
-	return s, true, nil
+	_, err := dec.ReadToken()
+	return err
+}
+
+// idField is one of the two places a task id can stand.
+type idField struct {
+	value   string
+	present bool
+}
+
+// idError is a task id field that is present but not usable.
+type idError struct{ msg string }
+
+func (e *idError) Error() string { return e.msg }
+
+// read reads the field's value: a string, or null for absent. The same name
+// twice is ambiguous, and refused.
+func (f *idField) read(dec *jsontext.Decoder, path string) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	if f.present {
+		return &idError{path + " appears twice"}
+	}
+	switch tok.Kind() {
+	case 'n':
+		return nil
+	case '"':
+		f.value, f.present = tok.String(), true
+		return nil
+	case '{', '[':
+		return &idError{path + " must be a string, not an object or array"}
+	}
+	return &idError{fmt.Sprintf("%s must be a string, not %s", path, truncate(tok.String(), 40))}
 }
 
 func truncate(s string, n int) string {

@@ -169,6 +169,8 @@ func TestCallbackBodyIsValidated(t *testing.T) {
 		{"space in id", `{"task_id":"a b"}`, 400, ""},
 		{"unicode in id", `{"task_id":"tâche"}`, 400, ""},
 		{"129-character id", `{"task_id":"` + long + `"}`, 400, ""},
+		{"the same name twice", `{"task_id":"abc","task_id":"abc"}`, 400, ""},
+		{"an object as id", `{"task_id":{"id":"abc"}}`, 400, ""},
 		{"ids that disagree", `{"task_id":"aaa","task":{"task_id":"bbb"}}`, 400, ""},
 		{"differently cased name is not the id", `{"Task_ID":"abc"}`, 400, ""},
 		{"128-character id", `{"task_id":"` + long[:128] + `"}`, 200, long[:128]},
