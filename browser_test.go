@@ -91,12 +91,13 @@ func newBrowser(t *testing.T) (context.Context, func() []string) {
 	}
 }
 
-// imageServer serves the street scene at /street.png; other paths are 404.
+// imageServer serves the street scene at /frames/street-0142.png; other
+// paths are 404, as an expired signed URL would be.
 func imageServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	scene := streetScenePNG(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/street.png" {
+		if r.URL.Path != "/frames/street-0142.png" {
 			http.NotFound(w, r)
 			return
 		}
@@ -148,8 +149,8 @@ func TestBrowserTaskPage(t *testing.T) {
 	}
 	const fixtureImage = "https://example-bucket.s3.amazonaws.com/frames/street-0142.png"
 	const taskID = "6470d2a7c3b9e1f0a2d4c8e6"
-	good := bytes.ReplaceAll(raw, []byte(fixtureImage), []byte(images.URL+"/street.png"))
-	broken := bytes.ReplaceAll(raw, []byte(fixtureImage), []byte(images.URL+"/expired.png"))
+	good := bytes.ReplaceAll(raw, []byte(fixtureImage), []byte(images.URL+"/frames/street-0142.png"))
+	broken := bytes.ReplaceAll(raw, []byte(fixtureImage), []byte(images.URL+"/frames/expired.png"))
 	broken = bytes.ReplaceAll(broken, []byte(taskID), []byte("broken-image"))
 	app := viewTestServer(t, map[string][]byte{taskID: good, "broken-image": broken})
 
@@ -281,8 +282,8 @@ func TestBrowserTaskPage(t *testing.T) {
 	if evalJS[bool](t, tab, `document.getElementById('image-notice').hidden`) {
 		t.Error("broken image: got the notice hidden, want it shown")
 	}
-	if vb := evalJS[string](t, tab, `document.querySelector('svg.shapes').getAttribute('viewBox')`); vb != "-27.45 -27.45 969.9 629.9" {
-		t.Errorf("broken image: got viewBox %q, want the shapes' extent -27.45 -27.45 969.9 629.9", vb)
+	if vb := evalJS[string](t, tab, `document.querySelector('svg.shapes').getAttribute('viewBox')`); vb != "-9 71 968 548" {
+		t.Errorf("broken image: got viewBox %q, want the shapes' extent with a margin, -9 71 968 548", vb)
 	}
 	broken2 := evalJS[map[string]shapeGeometry](t, tab, readShapesJS)
 	if b := broken2["shape-1"].BBox; !near(b["x"], 120, 0.01) || !near(b["width"], 240, 0.01) {

@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
@@ -38,6 +37,7 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, store Store, cfg serverC
 	mux.Handle("GET /scale/tasks", viewer(handleTasks(logger, store, cfg.storeTimeout)))
 	mux.Handle("GET /healthz", handleHealthz(logger, store))
 	mux.Handle("GET /{$}", viewer(handleIndex(cfg)))
+	mux.Handle("GET /static/{name}", pageViews.staticHandler()) // CSS and JS of the pages, not secret
 }
 
 // callbackAck is the body of a successful callback.
@@ -129,7 +129,7 @@ func handleTask(logger *slog.Logger, store Store, timeout time.Duration) http.Ha
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		taskID := r.PathValue("task_id")
 		if err := validTaskID(taskID); err != nil {
-			writeProblem(w, http.StatusBadRequest, err.Error())
+			writeProblemAs(w, r, http.StatusBadRequest, err.Error())
 			return
 		}
 		noteTaskID(r, taskID)
@@ -137,13 +137,17 @@ func handleTask(logger *slog.Logger, store Store, timeout time.Duration) http.Ha
 		defer cancel()
 		task, err := store.Get(ctx, taskID)
 		if errors.Is(err, ErrNotFound) {
-			writeProblem(w, http.StatusNotFound, "no task "+taskID+" is stored here")
+			writeProblemAs(w, r, http.StatusNotFound, "no task "+taskID+" is stored here")
 			return
 		}
 		if err != nil {
 			logger.Error("read task", "task_id", taskID, "err", err)
 			w.Header().Set("Retry-After", "10")
-			writeProblem(w, http.StatusServiceUnavailable, "the store did not answer; try again later")
+			writeProblemAs(w, r, http.StatusServiceUnavailable, "the store did not answer; try again later")
+			return
+		}
+		if prefersHTML(r) {
+			serveTaskPage(w, logger, taskID, task.Body)
 			return
 		}
 		h := w.Header()
@@ -174,7 +178,7 @@ func handleTasks(logger *slog.Logger, store Store, timeout time.Duration) http.H
 		if s := q.Get("limit"); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 || n > maxListLimit {
-				writeProblem(w, http.StatusBadRequest, "limit must be a whole number from 1 to "+strconv.Itoa(maxListLimit))
+				writeProblemAs(w, r, http.StatusBadRequest, "limit must be a whole number from 1 to "+strconv.Itoa(maxListLimit))
 				return
 			}
 			limit = n
@@ -182,7 +186,7 @@ func handleTasks(logger *slog.Logger, store Store, timeout time.Duration) http.H
 		after := q.Get("after")
 		if after != "" {
 			if err := validTaskID(after); err != nil {
-				writeProblem(w, http.StatusBadRequest, "after: "+err.Error())
+				writeProblemAs(w, r, http.StatusBadRequest, "after: "+err.Error())
 				return
 			}
 		}
@@ -192,7 +196,7 @@ func handleTasks(logger *slog.Logger, store Store, timeout time.Duration) http.H
 		if err != nil {
 			logger.Error("list tasks", "after", after, "err", err)
 			w.Header().Set("Retry-After", "10")
-			writeProblem(w, http.StatusServiceUnavailable, "the store did not answer; try again later")
+			writeProblemAs(w, r, http.StatusServiceUnavailable, "the store did not answer; try again later")
 			return
 		}
 		page := taskList{Tasks: tasks}
@@ -203,6 +207,10 @@ func handleTasks(logger *slog.Logger, store Store, timeout time.Duration) http.H
 			page.Next = tasks[len(tasks)-1].ID
 		}
 		w.Header().Set("Vary", "Accept")
+		if prefersHTML(r) {
+			serveTaskListPage(w, logger, page.Tasks, after, page.Next, limit)
+			return
+		}
 		writeJSON(w, http.StatusOK, page)
 	})
 }
@@ -224,36 +232,22 @@ func handleHealthz(logger *slog.Logger, store Store) http.Handler {
 	})
 }
 
-var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>scale-callback</title></head>
-<body>
-<h1>scale-callback</h1>
-<p>This server receives Scale AI task callbacks and keeps each task's JSON in {{.Store}}.</p>
-{{if .Open}}<p><strong>Warning: callbacks are accepted without authentication.</strong> Set SCALE_CALLBACK_AUTH_KEY to the Callback Auth Key from the Scale dashboard.</p>{{end}}
-<ul>
-<li><code>POST /scale/callback</code>: where Scale delivers tasks ({{if .Open}}no key checked{{else}}the scale-callback-auth header is checked{{end}})</li>
-<li><a href="/scale/tasks"><code>GET /scale/tasks</code></a>: the stored tasks</li>
-<li><code>GET /scale/task/{task_id}</code>: one task</li>
-<li><a href="/healthz"><code>GET /healthz</code></a>: whether the store answers</li>
-</ul>
-<p>Reads are {{if .Protected}}protected by VIEWER_PASSWORD{{else}}public: set VIEWER_PASSWORD to protect them{{end}}.</p>
-</body>
-</html>
-`))
-
 func handleIndex(cfg serverConfig) http.Handler {
-	data := struct {
-		Store           string
-		Open, Protected bool
-	}{cfg.storeName, len(cfg.callbackKeys) == 0, cfg.viewerPassword != ""}
+	data := indexView{
+		Storage:                cfg.storeName,
+		CallbacksAuthenticated: len(cfg.callbackKeys) > 0,
+		ReadsProtected:         cfg.viewerPassword != "",
+	}
+	if !data.CallbacksAuthenticated {
+		data.Warnings = append(data.Warnings, "Callbacks are accepted without authentication. Set SCALE_CALLBACK_AUTH_KEY to the Callback Auth Key from the Scale dashboard.")
+	}
 	var buf bytes.Buffer
-	if err := indexPage.Execute(&buf, data); err != nil {
+	if err := pageViews.indexPage(&buf, data); err != nil {
 		panic(err) // the template and its data are fixed at startup
 	}
 	page := buf.Bytes()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		setHTMLHeaders(w.Header())
 		w.Write(page)
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -107,6 +108,54 @@ func setHTMLHeaders(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-cache")
+}
+
+// pageViews are the pages, parsed once at startup.
+var pageViews = newViews()
+
+// serveTaskPage answers a browser with the page of a stored task.
+func serveTaskPage(w http.ResponseWriter, logger *slog.Logger, taskID string, body []byte) {
+	var page bytes.Buffer
+	if err := pageViews.taskPage(&page, taskID, body); err != nil {
+		logger.Error("render task page", "task_id", taskID, "err", err)
+		writeProblem(w, http.StatusInternalServerError, "the page of this task could not be made; ?format=json gives its JSON")
+		return
+	}
+	h := w.Header()
+	setHTMLHeaders(h)
+	h.Set("Vary", "Accept")
+	w.Write(page.Bytes())
+}
+
+// serveTaskListPage answers a browser with one page of the task list.
+func serveTaskListPage(w http.ResponseWriter, logger *slog.Logger, tasks []TaskInfo, after, next string, limit int) {
+	var page bytes.Buffer
+	if err := pageViews.taskList(&page, tasks, after, next, limit); err != nil {
+		logger.Error("render task list", "err", err)
+		writeProblem(w, http.StatusInternalServerError, "the task list page could not be made; ?format=json gives the list")
+		return
+	}
+	h := w.Header()
+	setHTMLHeaders(h)
+	h.Set("Vary", "Accept")
+	w.Write(page.Bytes())
+}
+
+// writeProblemAs answers like writeProblem, but with an HTML page when the
+// request prefers HTML, so a person who mistypes a task id reads why.
+func writeProblemAs(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	var page bytes.Buffer
+	if !prefersHTML(r) || pageViews.problemPage(&page, status, http.StatusText(status), detail) != nil {
+		writeProblem(w, status, detail)
+		return
+	}
+	h := w.Header()
+	setHTMLHeaders(h)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Vary", "Accept")
+	h.Del("ETag")
+	w.WriteHeader(status)
+	w.Write(page.Bytes())
 }
 
 // views holds the parsed page templates and the static assets.
@@ -449,7 +498,7 @@ func labelColor(i int) string {
 // and computes the extent used when the image cannot be shown.
 func (tv *taskView) drawAnnotations(annotations []json.RawMessage) {
 	labels := map[string]int{}
-	minX, minY, maxX, maxY := 0.0, 0.0, 1.0, 1.0
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for i, raw := range annotations {
 		s := newShape(tv.Type, raw)
 		s.N = i + 1
@@ -475,8 +524,12 @@ func (tv *taskView) drawAnnotations(annotations []json.RawMessage) {
 		}
 	}
 	sort.SliceStable(tv.DrawOrder, func(i, j int) bool { return tv.DrawOrder[i].area > tv.DrawOrder[j].area })
-	// A margin so that shapes on the edge of the extent stay visible.
-	m := math.Max(maxX-minX, maxY-minY) * 0.03
+	if len(tv.DrawOrder) == 0 {
+		minX, minY, maxX, maxY = 0, 0, 100, 100
+	}
+	// A margin so that shapes on the edge of the extent, and their labels,
+	// stay visible.
+	m := math.Max(10, math.Max(maxX-minX, maxY-minY)*0.05)
 	tv.ViewBox = strings.Join([]string{num(minX - m), num(minY - m), num(maxX - minX + 2*m), num(maxY - minY + 2*m)}, " ")
 }
 
@@ -666,6 +719,7 @@ func (s *shapeView) cuboid(a map[string]json.RawMessage) {
 	face := ok1 && ok2 && ok3 && ok4
 	if face {
 		s.poly([]point{tl, tr, br, bl}, true, 4)
+		defer func() { s.TagX, s.TagY = num(tl.x), num(tl.y) }() // the label at the front face
 	}
 	for _, e := range array(a["edges"]) {
 		o := object(e)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -14,33 +15,19 @@ import (
 	"time"
 )
 
-var testViews = newViews()
+var testViews = pageViews
 
-// viewTestServer serves the given tasks as the real server does for a
-// browser: the task pages and the static assets.
+// viewTestServer starts the real server over a memory store that holds the
+// given tasks.
 func viewTestServer(t *testing.T, tasks map[string][]byte) *httptest.Server {
 	t.Helper()
-	mux := http.NewServeMux()
-	mux.Handle("GET /static/{name}", testViews.staticHandler())
-	mux.HandleFunc("GET /scale/task/{task_id}", func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("task_id")
-		body, ok := tasks[id]
-		if !ok {
-			http.NotFound(w, r)
-			return
+	store := newMemStore()
+	for id, body := range tasks {
+		if err := store.Put(context.Background(), id, body); err != nil {
+			t.Fatal(err)
 		}
-		w.Header().Add("Vary", "Accept")
-		if !prefersHTML(r) {
-			w.Header().Set("Content-Type", "application/json")
-			w.Write(body)
-			return
-		}
-		setHTMLHeaders(w.Header())
-		if err := testViews.taskPage(w, id, body); err != nil {
-			t.Errorf("render %s: %v", id, err)
-		}
-	})
-	srv := httptest.NewServer(mux)
+	}
+	srv := httptest.NewServer(newTestServer(t, store, serverConfig{}).handler)
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -503,5 +490,138 @@ func TestByteSize(t *testing.T) {
 		if got := byteSize(n); got != want {
 			t.Errorf("byteSize(%d): got %q, want %q", n, got, want)
 		}
+	}
+}
+
+const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+func TestServerNegotiatesTheTaskAndTheList(t *testing.T) {
+	store := newMemStore()
+	store.Put(context.Background(), testTaskID, []byte(testCallback))
+	srv := newTestServer(t, store, serverConfig{})
+	cases := []struct {
+		name     string
+		path     string
+		accept   string
+		wantType string
+		wantBody string
+	}{
+		{"a browser gets the task page", "/scale/task/" + testTaskID, browserAccept, "text/html; charset=utf-8", `<h1><span class="muted">Task</span>`},
+		{"curl gets the stored JSON", "/scale/task/" + testTaskID, "*/*", "application/json", testCallback},
+		{"no Accept gets the stored JSON", "/scale/task/" + testTaskID, "", "application/json", testCallback},
+		{"?format=json gives a browser the JSON", "/scale/task/" + testTaskID + "?format=json", browserAccept, "application/json", testCallback},
+		{"?format=html gives curl the page", "/scale/task/" + testTaskID + "?format=html", "*/*", "text/html; charset=utf-8", `<h1><span class="muted">Task</span>`},
+		{"a browser gets the task list page", "/scale/tasks", browserAccept, "text/html; charset=utf-8", `href="/scale/task/` + testTaskID + `"`},
+		{"a script gets the task list JSON", "/scale/tasks", "application/json", "application/json", `"task_id":"` + testTaskID + `"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", c.path, nil)
+			if c.accept != "" {
+				r.Header.Set("Accept", c.accept)
+			}
+			w := srv.do(r)
+			if w.Code != 200 {
+				t.Fatalf("got status %d, want 200: %s", w.Code, w.Body)
+			}
+			if got := w.Header().Get("Content-Type"); got != c.wantType {
+				t.Errorf("got Content-Type %q, want %q", got, c.wantType)
+			}
+			if !strings.Contains(w.Body.String(), c.wantBody) {
+				t.Errorf("got body without %s", c.wantBody)
+			}
+			if got := w.Header().Get("Vary"); got != "Accept" {
+				t.Errorf("got Vary %q, want Accept", got)
+			}
+			csp := w.Header().Get("Content-Security-Policy")
+			if html := strings.HasPrefix(c.wantType, "text/html"); html != (csp == contentSecurityPolicy) {
+				t.Errorf("got Content-Security-Policy %q on a %s response", csp, c.wantType)
+			}
+		})
+	}
+}
+
+func TestServerKeepsTheJSONValidators(t *testing.T) {
+	store := newMemStore()
+	store.Put(context.Background(), testTaskID, []byte(testCallback))
+	srv := newTestServer(t, store, serverConfig{})
+	w := srv.do(httptest.NewRequest("GET", "/scale/task/"+testTaskID, nil))
+	etag := w.Header().Get("ETag")
+	if etag == "" {
+		t.Fatal("the JSON has no ETag")
+	}
+	r := httptest.NewRequest("GET", "/scale/task/"+testTaskID, nil)
+	r.Header.Set("If-None-Match", etag)
+	if w := srv.do(r); w.Code != 304 {
+		t.Errorf("JSON If-None-Match: got %d, want 304", w.Code)
+	}
+	// The page is a different representation: the JSON's validator does not
+	// answer for it.
+	r = httptest.NewRequest("GET", "/scale/task/"+testTaskID, nil)
+	r.Header.Set("Accept", browserAccept)
+	r.Header.Set("If-None-Match", etag)
+	if w := srv.do(r); w.Code != 200 || w.Header().Get("ETag") != "" {
+		t.Errorf("page If-None-Match: got %d with ETag %q, want 200 without an ETag", w.Code, w.Header().Get("ETag"))
+	}
+}
+
+func TestServerCSPOnEveryHTMLResponse(t *testing.T) {
+	store := newMemStore()
+	store.Put(context.Background(), testTaskID, []byte(testCallback))
+	srv := newTestServer(t, store, serverConfig{})
+	cases := []struct {
+		path   string
+		status int
+	}{
+		{"/", 200},
+		{"/scale/tasks", 200},
+		{"/scale/task/" + testTaskID, 200},
+		{"/scale/task/nosuchtask", 404},
+		{"/scale/task/bad..id", 400},
+		{"/scale/tasks?limit=0", 400},
+	}
+	for _, c := range cases {
+		t.Run(c.path, func(t *testing.T) {
+			r := httptest.NewRequest("GET", c.path, nil)
+			r.Header.Set("Accept", browserAccept)
+			w := srv.do(r)
+			if w.Code != c.status {
+				t.Errorf("got status %d, want %d", w.Code, c.status)
+			}
+			if got := w.Header().Get("Content-Type"); got != "text/html; charset=utf-8" {
+				t.Errorf("got Content-Type %q, want an HTML page", got)
+			}
+			if got := w.Header().Get("Content-Security-Policy"); got != contentSecurityPolicy {
+				t.Errorf("got Content-Security-Policy %q, want %q", got, contentSecurityPolicy)
+			}
+			if got := w.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+				t.Errorf("got X-Content-Type-Options %q, want nosniff", got)
+			}
+		})
+	}
+	// A script still gets problem details.
+	w := srv.do(httptest.NewRequest("GET", "/scale/task/nosuchtask", nil))
+	problemDetail(t, w, 404)
+}
+
+func TestViewerPasswordGuardsThePages(t *testing.T) {
+	store := newMemStore()
+	store.Put(context.Background(), testTaskID, []byte(testCallback))
+	srv := newTestServer(t, store, serverConfig{viewerPassword: testPassword})
+	for _, path := range []string{"/", "/scale/tasks", "/scale/task/" + testTaskID, "/scale/task/" + testTaskID + "?format=html"} {
+		r := httptest.NewRequest("GET", path, nil)
+		r.Header.Set("Accept", browserAccept)
+		if w := srv.do(r); w.Code != 401 || strings.Contains(w.Body.String(), testTaskID) {
+			t.Errorf("%s without the password: got %d, want 401 and no task", path, w.Code)
+		}
+		r.SetBasicAuth("anyone", testPassword)
+		if w := srv.do(r); w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
+			t.Errorf("%s with the password: got %d %q, want 200 text/html", path, w.Code, w.Header().Get("Content-Type"))
+		}
+	}
+	// The stylesheet and script hold nothing secret and load without it.
+	r := httptest.NewRequest("GET", "/static/app.css", nil)
+	if w := srv.do(r); w.Code != 200 {
+		t.Errorf("static asset without the password: got %d, want 200", w.Code)
 	}
 }
