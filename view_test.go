@@ -228,10 +228,9 @@ func TestTaskPageLegendAndTable(t *testing.T) {
 }
 
 func TestTaskPageEscapesHostileFields(t *testing.T) {
-	const script = `<script>alert(1)</script>`
 	body := []byte(`{"task_id":"h","status":"<b>done</b>","task":{
 	  "type":"imageannotation\"><svg onload=alert(1)>",
-	  "instruction":"<img src=x onerror=alert(1)> ` + `<script>alert(1)</script>",
+	  "instruction":"<img src=x onerror=alert(1)> <script>alert(1)</script>",
 	  "project":"<script>alert(1)</script>",
 	  "metadata":{"<script>alert(1)</script>":"javascript:alert(1)"},
 	  "params":{"attachment":"https://x.test/a.png\" onerror=\"alert(1)"}},
