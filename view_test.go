@@ -624,3 +624,35 @@ func TestViewerPasswordGuardsThePages(t *testing.T) {
 		t.Errorf("static asset without the password: got %d, want 200", w.Code)
 	}
 }
+
+func BenchmarkTaskPage(b *testing.B) {
+	var many strings.Builder
+	many.WriteString(`{"task":{"type":"imageannotation","params":{"attachment":"https://x.test/a.png"}},"response":{"annotations":[`)
+	for i := range 5000 {
+		if i > 0 {
+			many.WriteByte(',')
+		}
+		fmt.Fprintf(&many, `{"type":"polygon","label":"l%d","attributes":{"occluded":"no"},"vertices":[{"x":%d.5,"y":10},{"x":20,"y":30.25},{"x":5,"y":40},{"x":1,"y":2}]}`, i%30, i)
+	}
+	many.WriteString(`]}}`)
+	fixture, err := os.ReadFile("testdata/imageannotation.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{{"street scene", fixture}, {"5000 polygons", []byte(many.String())}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.body)))
+			var page bytes.Buffer
+			for b.Loop() {
+				page.Reset()
+				if err := testViews.taskPage(&page, "t", c.body); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(page.Len()), "page-bytes")
+		})
+	}
+}
