@@ -265,6 +265,15 @@ func TestBrowserTaskPage(t *testing.T) {
 		t.Errorf("label toggle: got display %q then %q, button %q; want none, then shown, and Show labels", hidden, shown, button)
 	}
 
+	// A legend entry hides its label's shapes and shows them again.
+	const carDisplay = `getComputedStyle(document.getElementById('shape-1')).display`
+	do(t, tab, chromedp.Click(chromedp.CSS(`.legend-item[data-label="0"]`)))
+	carHidden := evalJS[string](t, tab, carDisplay)
+	do(t, tab, chromedp.Click(chromedp.CSS(`.legend-item[data-label="0"]`)))
+	if carShown := evalJS[string](t, tab, carDisplay); carHidden != "none" || carShown == "none" {
+		t.Errorf("legend toggle of car: got display %q then %q, want none then shown", carHidden, carShown)
+	}
+
 	// Hovering a table row highlights its shape.
 	do(t, tab, chromedp.ScrollIntoView(chromedp.CSS("#ann-6")), hoverCentreOf("#ann-6"))
 	shapeClass := evalJS[string](t, tab, `document.getElementById('shape-6').getAttribute('class')`)

@@ -1063,6 +1063,9 @@ func (v *views) problemPage(w io.Writer, status int, title, detail string) error
 	return v.render(w, "problem.html", problemView{Status: status, Title: title, Detail: detail})
 }
 
+// InstructionBlocks is the instruction's Markdown, read for display.
+func (tv *taskView) InstructionBlocks() []mdBlock { return markdown(tv.Instruction) }
+
 // StatusClass is the CSS class for the task's status badge.
 func (tv *taskView) StatusClass() string {
 	switch tv.Status {

@@ -219,7 +219,7 @@ func TestTaskPageLegendAndTable(t *testing.T) {
 		`<dd>street-scenes</dd>`, `<dd>drive-2026-11-27</dd>`, // project and batch
 		`<time datetime="2026-11-28T11:02:47Z">2026-11-28 11:02:47 UTC</time>`,
 		`<span class="k">city</span> <span class="v string">Lisbon</span>`, // metadata
-		"Draw a **box** around every car",                                  // the instruction as text
+		"<p>Draw a <strong>box</strong> around every car",                  // the instruction, its Markdown read
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("image annotation page: missing %s", want)
