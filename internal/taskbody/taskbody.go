@@ -241,7 +241,7 @@ func Large() *Template {
 	var resp response
 	for i := 0; i < 240; i++ {
 		if i%3 == 2 {
-			resp.Annotations = append(resp.Annotations, polygon(r, polyLabels[r.IntN(len(polyLabels))], 24+r.IntN(16)))
+			resp.Annotations = append(resp.Annotations, polygon(r, polyLabels[r.IntN(len(polyLabels))], 27+r.IntN(16)))
 		} else {
 			resp.Annotations = append(resp.Annotations, box(r, boxLabels[r.IntN(len(boxLabels))]))
 		}
