@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -60,6 +61,7 @@ type config struct {
 	bodies      []*taskbody.Template
 	modes       map[string]bool
 	dir         string
+	profileDir  string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -73,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	body := fs.String("body", "1k,200k", "callback bodies to send: 1k (a polygon task), 200k (an imageannotation task with 240 boxes and polygons)")
 	mode := fs.String("mode", "all", "what to measure, comma-separated: "+strings.Join(allModes, ",")+" (or all)")
 	fs.StringVar(&c.dir, "dir", os.TempDir(), "folder for versitygw's data, the folder store and the disk measurements")
+	fs.StringVar(&c.profileDir, "profile", "", "if set, build the server with -tags pprof and save its CPU profile of each S3-mode phase in this folder")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -162,7 +165,7 @@ func (b *bench) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if b.bin, err = buildServer(ctx, root, b.tmp); err != nil {
+		if b.bin, err = buildServer(ctx, root, b.tmp, cfg.profileDir != ""); err != nil {
 			return err
 		}
 	}
@@ -228,7 +231,50 @@ func (b *bench) startS3Server() (*server, error) {
 		"S3_ACCESS_KEY="+b.vgw.AccessKey,
 		"S3_SECRET_KEY="+b.vgw.SecretKey,
 	)
-	return startServer(b.bin, env)
+	if b.cfg.profileDir == "" {
+		return startServer(b.bin, env)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	srv, err := startServer(b.bin, append(env, fmt.Sprintf("PPROF_PORT=%d", port)))
+	if srv != nil {
+		srv.pprofPort = port
+	}
+	return srv, err
+}
+
+// profile starts fetching a CPU profile of srv over the coming phase, when
+// -profile is set, and returns a function that waits for it to be saved.
+func (b *bench) profile(srv *server, name string) (wait func()) {
+	if b.cfg.profileDir == "" || srv.pprofPort == 0 {
+		return func() {}
+	}
+	secs := max(1, int(b.cfg.duration.Seconds())-1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		url := fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", srv.pprofPort, secs)
+		resp, err := http.Get(url)
+		if err != nil {
+			b.printf("profile %s: %v\n", name, err)
+			return
+		}
+		defer resp.Body.Close()
+		path := filepath.Join(b.cfg.profileDir, name+".prof")
+		f, err := os.Create(path)
+		if err == nil {
+			_, err = io.Copy(f, resp.Body)
+			err = errors.Join(err, f.Close())
+		}
+		if err != nil {
+			b.printf("profile %s: %v\n", name, err)
+			return
+		}
+		b.printf("CPU profile of the server saved: %s (go tool pprof -top %s %s)\n", path, b.bin, path)
+	}()
+	return func() { <-done }
 }
 
 // s3Pair measures the server in S3 mode and the same work done directly to
@@ -244,20 +290,24 @@ func (b *bench) s3Pair(ctx context.Context, tmpl *taskbody.Template) error {
 		}
 		m := meter{server: srv.Pid(), store: b.vgw.Pid()}
 		var acked []string
+		saved := b.profile(srv, "s3-post-"+tmpl.Name)
 		post = m.measure(func() (p *phase) {
 			p, acked = postCallbacks(srv.URL, b.authKey, tmpl, cfg.conc, cfg.duration)
 			return p
 		})
+		saved()
 		b.check(post)
 		if len(acked) == 0 {
 			_ = srv.Stop()
 			return fmt.Errorf("S3 mode, %s: no callback was acknowledged; first failure: %s; server log:\n%s", tmpl.Name, post.FirstErr, srv.logs)
 		}
 		var covered int
+		saved = b.profile(srv, "s3-get-"+tmpl.Name)
 		get = m.measure(func() (p *phase) {
 			p, covered = getTasks(srv.URL, tmpl, acked, cfg.conc, cfg.duration)
 			return p
 		})
+		saved()
 		b.check(get)
 		b.verifyRest(srv.URL, tmpl, acked[covered:], fmt.Sprintf("S3 mode, %s", tmpl.Name), len(acked))
 		rss, _ = peakRSS(srv.Pid())

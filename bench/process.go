@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,10 +18,15 @@ import (
 	"time"
 )
 
-// buildServer builds the callback server from the module at root into dir.
-func buildServer(ctx context.Context, root, dir string) (string, error) {
+// buildServer builds the callback server from the module at root into dir,
+// with the pprof listener (pprof_listen.go) when withPprof is set.
+func buildServer(ctx context.Context, root, dir string, withPprof bool) (string, error) {
 	bin := filepath.Join(dir, "scale-callback")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	args := []string{"build", "-o", bin}
+	if withPprof {
+		args = append(args, "-tags", "pprof")
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, ".")...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build the server: %w\n%s", err, out)
@@ -41,9 +47,11 @@ func moduleRoot() (string, error) {
 type server struct {
 	URL     string // http://127.0.0.1:PORT
 	Started time.Time
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	logs    *lineTail
+	// pprofPort is where a server built with -tags pprof serves profiles.
+	pprofPort int
+	cmd       *exec.Cmd
+	exited    chan struct{}
+	logs      *lineTail
 }
 
 var listeningAddr = regexp.MustCompile(`msg=listening .*addr=\S*:(\d+)`)
@@ -133,6 +141,15 @@ func (t *lineTail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return strings.Join(t.lines, "\n")
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // clockTick is USER_HZ, the unit of /proc/PID/stat's times: 100 on Linux.
