@@ -219,8 +219,16 @@ func (b *bench) startVersitygw(ctx context.Context) error {
 	return nil
 }
 
+// baseEnv is the server's environment in every mode. The Go runtime's own
+// GOGC and GOMEMLIMIT pass through, to measure their effect.
 func (b *bench) baseEnv() []string {
-	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "PORT=0", "SCALE_CALLBACK_AUTH_KEY=" + b.authKey}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "PORT=0", "SCALE_CALLBACK_AUTH_KEY=" + b.authKey}
+	for _, name := range []string{"GOGC", "GOMEMLIMIT"} {
+		if v, ok := os.LookupEnv(name); ok {
+			env = append(env, name+"="+v)
+		}
+	}
+	return env
 }
 
 func (b *bench) startS3Server() (*server, error) {
