@@ -239,6 +239,12 @@ func (b *bench) startS3Server() (*server, error) {
 		"S3_ACCESS_KEY="+b.vgw.AccessKey,
 		"S3_SECRET_KEY="+b.vgw.SecretKey,
 	)
+	return b.startProfiled(env)
+}
+
+// startProfiled starts the server with env, serving CPU profiles when
+// -profile is set.
+func (b *bench) startProfiled(env []string) (*server, error) {
 	if b.cfg.profileDir == "" {
 		return startServer(b.bin, env)
 	}
@@ -373,6 +379,9 @@ func (b *bench) s3Pair(ctx context.Context, tmpl *taskbody.Template) error {
 }
 
 func (b *bench) check(p *phase) {
+	if b.vgw != nil && !b.vgw.Running() {
+		b.failed = append(b.failed, fmt.Sprintf("%s: versitygw exited during the phase (was it killed from outside?); its last output: %q", p.Name, b.vgw.Output()))
+	}
 	if p.Failed > 0 {
 		b.failed = append(b.failed, fmt.Sprintf("%s: %d of %d requests failed; the first: %s", p.Name, p.Failed, p.Failed+p.OK, p.FirstErr))
 	}
@@ -576,12 +585,14 @@ func (b *bench) local(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv, err := startServer(b.bin, append(b.baseEnv(), "DATA_DIR="+dir))
+	srv, err := b.startProfiled(append(b.baseEnv(), "DATA_DIR="+dir))
 	if err != nil {
 		return err
 	}
 	m := meter{server: srv.Pid()}
 	var acked []string
+	saved := b.profile(srv, "local-post-"+tmpl.Name)
+	defer saved()
 	post := m.measure(func() (p *phase) {
 		p, acked = postCallbacks(srv.URL, b.authKey, tmpl, b.cfg.conc, b.cfg.duration)
 		return p
@@ -595,13 +606,16 @@ func (b *bench) local(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	cpu0, _ := cpuTime(os.Getpid())
 	ceiling, err := durableWriteRate(b.tmp, b.cfg.conc, b.cfg.duration)
 	if err != nil {
 		return err
 	}
+	cpu1, _ := cpuTime(os.Getpid())
+	ceilingCPU := time.Duration(float64(cpu1-cpu0) / (ceiling * b.cfg.duration.Seconds()))
 	b.printf("\nlocal-folder mode (%s bodies, concurrency %d, folder on %s):\n", tmpl.Name, b.cfg.conc, b.cfg.dir)
 	b.printf("  durable callbacks/s: %.0f (p50 %s, p99 %s, server CPU/op %s)\n", post.RPS(), ms(post.Quantile(0.5)), ms(post.Quantile(0.99)), ms(post.CPUPerOp(post.ServerCPU)))
-	b.printf("  the disk alone: %.0f fsync/s (one file, one writer); %.0f durable 1 KB file writes/s (temp file, fsync, rename, fsync folder; %d writers)\n", fsyncs, ceiling, b.cfg.conc)
+	b.printf("  the disk alone: %.0f fsync/s (one file, one writer); %.0f durable 1 KB file writes/s (temp file, fsync, rename, fsync folder; %d writers; %s CPU each, mostly the kernel's)\n", fsyncs, ceiling, b.cfg.conc, ms(ceilingCPU))
 	return nil
 }
 

@@ -129,6 +129,25 @@ func (s *Server) Pid() int {
 	return s.cmd.Process.Pid
 }
 
+// Running reports whether the server process is still alive.
+func (s *Server) Running() bool {
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	if done == nil {
+		return false
+	}
+	select {
+	case <-done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Output is the tail of what the server printed, for error messages.
+func (s *Server) Output() string { return s.out.String() }
+
 // Stop kills the server and waits for it to exit. Its folder stays, so
 // Restart brings back everything it had stored.
 func (s *Server) Stop() error {
