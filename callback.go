@@ -35,10 +35,24 @@ func validTaskID(id string) error {
 // task_id, else task.task_id; where both are present they must agree. The
 // body must be one JSON object. The error says what is wrong with the body.
 //
+// Most bodies take scanCallback's one pass; whatever it leaves (invalid JSON,
+// escapes, a repeated or non-string id) goes to decodeCallbackTaskID, which
+// gives every answer and error for those.
+func callbackTaskID(body []byte) (string, error) {
+	outer, inner, ok := scanCallback(body)
+	if !ok {
+		return decodeCallbackTaskID(body)
+	}
+	return pickTaskID(outer, inner)
+}
+
+// decodeCallbackTaskID is callbackTaskID through jsontext: the reference that
+// scanCallback must agree with.
+//
 // It reads the body once, as tokens, and skips every value but the ids:
 // callbacks run to megabytes of annotations, and this is the server's
 // hottest path.
-func callbackTaskID(body []byte) (string, error) {
+func decodeCallbackTaskID(body []byte) (string, error) {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
 		return "", errors.New("the body is empty; send the task's JSON object")
@@ -82,6 +96,11 @@ func callbackTaskID(body []byte) (string, error) {
 		}
 		return "", fmt.Errorf("the body is not valid JSON: %v", err)
 	}
+	return pickTaskID(outer, inner)
+}
+
+// pickTaskID chooses between the top-level task_id and task.task_id.
+func pickTaskID(outer, inner idField) (string, error) {
 	id := outer.value
 	switch {
 	case outer.present && inner.present && outer.value != inner.value:
