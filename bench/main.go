@@ -62,6 +62,7 @@ type config struct {
 	modes       map[string]bool
 	dir         string
 	profileDir  string
+	serverEnv   []string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -76,8 +77,18 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	mode := fs.String("mode", "all", "what to measure, comma-separated: "+strings.Join(allModes, ",")+" (or all)")
 	fs.StringVar(&c.dir, "dir", os.TempDir(), "folder for versitygw's data, the folder store and the disk measurements")
 	fs.StringVar(&c.profileDir, "profile", "", "if set, build the server with -tags pprof and save its CPU profile of each S3-mode phase in this folder")
+	serverEnv := fs.String("server-env", "", "more of the server's environment, comma-separated NAME=VALUE pairs, such as GOGC=400,GOMEMLIMIT=48MiB")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	for _, kv := range strings.Split(*serverEnv, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		if !strings.Contains(kv, "=") {
+			return nil, fmt.Errorf("-server-env %q: want NAME=VALUE pairs", kv)
+		}
+		c.serverEnv = append(c.serverEnv, kv)
 	}
 	for _, b := range strings.Split(*body, ",") {
 		switch strings.ToLower(strings.TrimSpace(b)) {
@@ -150,6 +161,9 @@ func (b *bench) run(ctx context.Context) error {
 	cfg := b.cfg
 	b.printf("scale-callback benchmark, %s\n", time.Now().UTC().Format(time.RFC3339))
 	b.printf("machine: %d CPUs (%s), %s; each phase %s, concurrency %d\n", runtime.NumCPU(), cpuModel(), runtime.Version(), cfg.duration, cfg.conc)
+	if len(cfg.serverEnv) > 0 {
+		b.printf("server environment adds: %s\n", strings.Join(cfg.serverEnv, " "))
+	}
 	for _, t := range cfg.bodies {
 		b.printf("body %s: %d bytes\n", t.Name, t.Len())
 	}
@@ -219,16 +233,10 @@ func (b *bench) startVersitygw(ctx context.Context) error {
 	return nil
 }
 
-// baseEnv is the server's environment in every mode. The Go runtime's own
-// GOGC and GOMEMLIMIT pass through, to measure their effect.
+// baseEnv is the server's environment in every mode, with -server-env.
 func (b *bench) baseEnv() []string {
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "PORT=0", "SCALE_CALLBACK_AUTH_KEY=" + b.authKey}
-	for _, name := range []string{"GOGC", "GOMEMLIMIT"} {
-		if v, ok := os.LookupEnv(name); ok {
-			env = append(env, name+"="+v)
-		}
-	}
-	return env
+	return append(env, b.cfg.serverEnv...)
 }
 
 func (b *bench) startS3Server() (*server, error) {
