@@ -424,7 +424,9 @@ func TestSIGTERMDrainsInFlightCallbacks(t *testing.T) {
 	load := startProofLoad(srv.URL, 8, 10*time.Second)
 	proofWaitFor(t, 10*time.Second, "100 acknowledged callbacks", func() bool { return load.count(isAcked) >= 100 })
 
-	// One callback is surely in flight: its headers and half its body are sent.
+	// One callback is surely in flight: the server has taken its headers and
+	// its handler is reading the body (it asked for it with 100 Continue),
+	// of which half is sent.
 	slowID := taskbody.NewIDs().Next()
 	body := proofLarge.Body(slowID)
 	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
@@ -432,7 +434,11 @@ func TestSIGTERMDrainsInFlightCallbacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /scale/callback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nScale-Callback-Auth: %s\r\nContent-Length: %d\r\n\r\n", proofAuthKey, len(body))
+	fmt.Fprintf(conn, "POST /scale/callback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nScale-Callback-Auth: %s\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", proofAuthKey, len(body))
+	replies := bufio.NewReader(conn)
+	if cont, err := http.ReadResponse(replies, nil); err != nil || cont.StatusCode != http.StatusContinue {
+		t.Fatalf("in-flight callback: got %v (error %v), want 100 Continue", cont, err)
+	}
 	if _, err := conn.Write(body[:len(body)/2]); err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +455,7 @@ func TestSIGTERMDrainsInFlightCallbacks(t *testing.T) {
 	if _, err := conn.Write(body[len(body)/2:]); err != nil {
 		t.Fatalf("finish the in-flight callback after SIGTERM: %v", err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := http.ReadResponse(replies, nil)
 	if err != nil {
 		t.Fatalf("in-flight callback: got error %v, want a 200", err)
 	}
