@@ -214,10 +214,6 @@ func skipString(b []byte, i int) (end int, escaped, ok bool) {
 	}
 }
 
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
 // skipNumber scans -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 func skipNumber(b []byte, i int) (int, bool) {
 	if i < len(b) && b[i] == '-' {
