@@ -37,6 +37,24 @@ func (p *phase) fail(msg string) {
 	}
 }
 
+// merge adds the rounds of one phase together.
+func merge(total, round *phase) *phase {
+	if total == nil {
+		return round
+	}
+	total.OK += round.OK
+	total.Failed += round.Failed
+	if total.FirstErr == "" {
+		total.FirstErr = round.FirstErr
+	}
+	total.Elapsed += round.Elapsed
+	total.Latencies = append(total.Latencies, round.Latencies...)
+	total.ServerCPU += round.ServerCPU
+	total.StoreCPU += round.StoreCPU
+	total.BenchCPU += round.BenchCPU
+	return total
+}
+
 // RPS is successful requests per second.
 func (p *phase) RPS() float64 { return float64(p.OK) / p.Elapsed.Seconds() }
 

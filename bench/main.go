@@ -63,6 +63,7 @@ type config struct {
 	dir         string
 	profileDir  string
 	serverEnv   []string
+	rounds      int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -77,6 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	mode := fs.String("mode", "all", "what to measure, comma-separated: "+strings.Join(allModes, ",")+" (or all)")
 	fs.StringVar(&c.dir, "dir", os.TempDir(), "folder for versitygw's data, the folder store and the disk measurements")
 	fs.StringVar(&c.profileDir, "profile", "", "if set, build the server with -tags pprof and save its CPU profile of each S3-mode phase in this folder")
+	fs.IntVar(&c.rounds, "rounds", 5, "rounds per phase: the server and the direct SDK calls take turns, duration/rounds each")
 	serverEnv := fs.String("server-env", "", "more of the server's environment, comma-separated NAME=VALUE pairs, such as GOGC=400,GOMEMLIMIT=48MiB")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -113,8 +115,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return nil, fmt.Errorf("-mode %q: want some of %s, or all", m, strings.Join(allModes, ","))
 		}
 	}
-	if c.conc < 1 || c.rssConc < 1 || c.duration <= 0 {
-		return nil, errors.New("-c, -rss-c and -duration must be positive")
+	if c.conc < 1 || c.rssConc < 1 || c.duration <= 0 || c.rounds < 1 {
+		return nil, errors.New("-c, -rss-c, -rounds and -duration must be positive")
 	}
 	return c, nil
 }
@@ -300,86 +302,124 @@ func (b *bench) profile(srv *server, name string) (wait func()) {
 }
 
 // s3Pair measures the server in S3 mode and the same work done directly to
-// versitygw, for one body.
+// versitygw, for one body. The two take turns in short rounds, so that load
+// from elsewhere on the machine weighs on both alike.
 func (b *bench) s3Pair(ctx context.Context, tmpl *taskbody.Template) error {
 	cfg := b.cfg
+	viaServer, viaSDK := cfg.modes["s3"], cfg.modes["direct"]
+	slice := cfg.duration / time.Duration(cfg.rounds)
 	var post, get, put, read *phase
 	var rss int64
-	if cfg.modes["s3"] {
-		srv, err := b.startS3Server()
-		if err != nil {
+	var srv *server
+	var sm, dm meter
+	if viaServer {
+		var err error
+		if srv, err = b.startS3Server(); err != nil {
 			return err
 		}
-		m := meter{server: srv.Pid(), store: b.vgw.Pid()}
-		var acked []string
-		saved := b.profile(srv, "s3-post-"+tmpl.Name)
-		post = m.measure(func() (p *phase) {
-			p, acked = postCallbacks(srv.URL, b.authKey, tmpl, cfg.conc, cfg.duration)
-			return p
-		})
-		saved()
-		b.check(post)
-		if len(acked) == 0 {
-			_ = srv.Stop()
-			return fmt.Errorf("S3 mode, %s: no callback was acknowledged; first failure: %s; server log:\n%s", tmpl.Name, post.FirstErr, srv.logs)
+		defer func() {
+			if srv != nil {
+				_ = srv.Stop()
+			}
+		}()
+		sm = meter{server: srv.Pid(), store: b.vgw.Pid()}
+	}
+	dm = meter{store: b.vgw.Pid()}
+	client := b.vgw.Client()
+	ids := taskbody.NewIDs()
+	var mu sync.Mutex
+	var acked, stored []string
+
+	saved := func() {}
+	if viaServer {
+		saved = b.profile(srv, "s3-post-"+tmpl.Name)
+	}
+	for range cfg.rounds {
+		if viaServer {
+			post = merge(post, sm.measure(func() *phase {
+				p, ok := postCallbacks(srv.URL, b.authKey, tmpl, cfg.conc, slice)
+				acked = append(acked, ok...)
+				return p
+			}))
 		}
-		var covered int
-		saved = b.profile(srv, "s3-get-"+tmpl.Name)
-		get = m.measure(func() (p *phase) {
-			p, covered = getTasks(srv.URL, tmpl, acked, cfg.conc, cfg.duration)
-			return p
-		})
-		saved()
-		b.check(get)
-		b.verifyRest(srv.URL, tmpl, acked[covered:], fmt.Sprintf("S3 mode, %s", tmpl.Name), len(acked))
-		rss, _ = peakRSS(srv.Pid())
-		if err := srv.Stop(); err != nil {
-			b.failed = append(b.failed, err.Error())
+		if viaSDK {
+			put = merge(put, dm.measure(func() *phase {
+				return direct(ctx, "PutObject", cfg.conc, slice, func(ctx context.Context, _ int) error {
+					id := ids.Next()
+					_, err := client.PutObject(ctx, &s3.PutObjectInput{
+						Bucket: aws.String(b.vgw.Bucket), Key: aws.String(id),
+						Body: bytes.NewReader(tmpl.Body(id)), ContentType: aws.String("application/json"),
+					})
+					if err == nil {
+						mu.Lock()
+						stored = append(stored, id)
+						mu.Unlock()
+					}
+					return err
+				})
+			}))
 		}
 	}
-	if cfg.modes["direct"] {
-		m := meter{store: b.vgw.Pid()}
-		client := b.vgw.Client()
-		ids := taskbody.NewIDs()
-		var mu sync.Mutex
-		var stored []string
-		put = m.measure(func() *phase {
-			return direct(ctx, "PutObject", cfg.conc, cfg.duration, func(ctx context.Context, _ int) error {
-				id := ids.Next()
-				_, err := client.PutObject(ctx, &s3.PutObjectInput{
-					Bucket: aws.String(b.vgw.Bucket), Key: aws.String(id),
-					Body: bytes.NewReader(tmpl.Body(id)), ContentType: aws.String("application/json"),
-				})
-				if err == nil {
-					mu.Lock()
-					stored = append(stored, id)
-					mu.Unlock()
-				}
-				return err
-			})
-		})
+	saved()
+	if viaServer {
+		b.check(post)
+		if len(acked) == 0 {
+			return fmt.Errorf("S3 mode, %s: no callback was acknowledged; first failure: %s; server log:\n%s", tmpl.Name, post.FirstErr, srv.logs)
+		}
+	}
+	if viaSDK {
 		b.check(put)
 		if len(stored) == 0 {
 			return fmt.Errorf("direct, %s: no PutObject succeeded: %s", tmpl.Name, put.FirstErr)
 		}
-		read = m.measure(func() *phase {
-			return direct(ctx, "GetObject", cfg.conc, cfg.duration, func(ctx context.Context, i int) error {
-				id := stored[i%len(stored)]
-				out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.vgw.Bucket), Key: aws.String(id)})
-				if err != nil {
-					return err
-				}
-				body, err := io.ReadAll(out.Body)
-				out.Body.Close()
-				if err != nil {
-					return err
-				}
-				if !tmpl.Matches(id, body) {
-					return fmt.Errorf("GetObject %s: the body read back is not the one stored", id)
-				}
-				return nil
-			})
-		})
+	}
+
+	covered := 0
+	if viaServer {
+		saved = b.profile(srv, "s3-get-"+tmpl.Name)
+	}
+	for range cfg.rounds {
+		if viaServer {
+			get = merge(get, sm.measure(func() *phase {
+				// Each round goes on from the ids the last one reached.
+				p, n := getTasks(srv.URL, tmpl, slices.Concat(acked[covered:], acked[:covered]), cfg.conc, slice)
+				covered = min(len(acked), covered+n)
+				return p
+			}))
+		}
+		if viaSDK {
+			read = merge(read, dm.measure(func() *phase {
+				return direct(ctx, "GetObject", cfg.conc, slice, func(ctx context.Context, i int) error {
+					id := stored[i%len(stored)]
+					out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.vgw.Bucket), Key: aws.String(id)})
+					if err != nil {
+						return err
+					}
+					body, err := io.ReadAll(out.Body)
+					out.Body.Close()
+					if err != nil {
+						return err
+					}
+					if !tmpl.Matches(id, body) {
+						return fmt.Errorf("GetObject %s: the body read back is not the one stored", id)
+					}
+					return nil
+				})
+			}))
+		}
+	}
+	saved()
+	if viaServer {
+		b.check(get)
+		b.verifyRest(srv.URL, tmpl, acked[covered:], fmt.Sprintf("S3 mode, %s", tmpl.Name), len(acked))
+		rss, _ = peakRSS(srv.Pid())
+		err := srv.Stop()
+		srv = nil
+		if err != nil {
+			b.failed = append(b.failed, err.Error())
+		}
+	}
+	if viaSDK {
 		b.check(read)
 	}
 	b.printPair(tmpl, post, get, put, read, rss)
