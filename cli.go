@@ -75,6 +75,10 @@ func runHelp(args []string, stdout, stderr io.Writer) error {
 		printUsage(stdout)
 		return nil
 	case 1:
+		if isHelpFlag(args[0]) {
+			printUsage(stdout)
+			return nil
+		}
 		for _, c := range commands {
 			if c.name == args[0] {
 				c.help(stdout)
@@ -96,10 +100,13 @@ func unknownCommand(name string, stderr io.Writer) error {
 	return &usageError{fmt.Sprintf("unknown subcommand %q", name)}
 }
 
+// isHelpFlag reports whether arg asks for help.
+func isHelpFlag(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
 // serveArgs answers `serve` given arguments, which it does not take: help for
 // -h or --help, else a usage error.
 func serveArgs(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+	if len(args) == 1 && isHelpFlag(args[0]) {
 		serveHelp(stdout)
 		return nil
 	}

@@ -191,6 +191,7 @@ func TestRunDispatchesHelpAndRefusesUnknownSubcommands(t *testing.T) {
 		{[]string{"--help"}, 0, "Subcommands:", ""},
 		{[]string{"help"}, 0, "Subcommands:", ""},
 		{[]string{"help", "send-callback"}, 0, "Usage: scale-callback send-callback", ""},
+		{[]string{"help", "-h"}, 0, "Subcommands:", ""},
 		{[]string{"create-task", "-h"}, 0, "Usage: scale-callback create-task", ""},
 		{[]string{"serve", "--help"}, 0, "Usage: scale-callback [serve]", ""},
 		{[]string{"serve", "now"}, 2, "", "Usage: scale-callback [serve]"},

@@ -246,7 +246,12 @@ func callbackURLs(flagURL, publicURL string) (callback, readBase string, err err
 		if err != nil {
 			return "", "", fmt.Errorf("PUBLIC_URL: %w", err)
 		}
-		readBase = strings.TrimRight(u.String(), "/")
+		if u.RawQuery != "" || u.Fragment != "" {
+			return "", "", fmt.Errorf("PUBLIC_URL %q has a query or fragment: set it to the server's base URL, such as https://my-app.herokuapp.com", publicURL)
+		}
+		// A PUBLIC_URL copied from the callback URL itself still means the server.
+		base := url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/scale/callback")}
+		readBase = strings.TrimRight(base.String(), "/")
 	}
 	switch {
 	case flagURL != "":

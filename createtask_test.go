@@ -426,6 +426,14 @@ func TestCreateTaskExplainsTestKeys(t *testing.T) {
 	}
 }
 
+func TestCallbackURLsRefuseAPublicURLWithAQuery(t *testing.T) {
+	for _, public := range []string{"https://a.example.com/?k=v", "https://a.example.com/#top"} {
+		if cb, _, err := callbackURLs("", public); err == nil || !strings.Contains(err.Error(), "PUBLIC_URL") {
+			t.Errorf("PUBLIC_URL=%s: got callback %q and error %v, want an error naming PUBLIC_URL", public, cb, err)
+		}
+	}
+}
+
 func TestCallbackURLs(t *testing.T) {
 	tests := []struct {
 		name, flag, public   string
@@ -435,6 +443,8 @@ func TestCallbackURLs(t *testing.T) {
 		{"PUBLIC_URL with a path and a slash", "", "https://a.example.com/team/", "https://a.example.com/team/scale/callback", "https://a.example.com/team"},
 		{"flag alone, base taken from it", "https://b.example.com/x/scale/callback", "", "https://b.example.com/x/scale/callback", "https://b.example.com/x"},
 		{"flag elsewhere, base is its host", "https://relay.example.com/hook?k=v", "", "https://relay.example.com/hook?k=v", "https://relay.example.com"},
+		{"PUBLIC_URL copied from the callback URL", "", "https://a.example.com/scale/callback", "https://a.example.com/scale/callback", "https://a.example.com"},
+		{"PUBLIC_URL with the callback path and a slash", "", "https://a.example.com/team/scale/callback/", "https://a.example.com/team/scale/callback", "https://a.example.com/team"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

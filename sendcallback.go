@@ -155,8 +155,8 @@ func freshSample() ([]byte, error) {
 }
 
 // newTaskID makes an id shaped like Scale's: 24 hex characters, a MongoDB
-// ObjectID's layout (4 bytes of Unix time, then 8 random bytes), so the ids of
-// samples sent one after another also sort in the order they were sent.
+// ObjectID's layout (4 bytes of Unix time, then 8 random bytes), so samples
+// sent in different seconds sort in the order they were sent.
 func newTaskID() (string, error) {
 	var b [12]byte
 	binary.BigEndian.PutUint32(b[:4], uint32(time.Now().Unix()))
@@ -218,7 +218,7 @@ func postCallback(ctx context.Context, client *http.Client, callbackURL, key str
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", ack, fmt.Errorf("could not reach the server (is it running? start one with `go run .`): %w", err)
+		return "", ack, fmt.Errorf("could not reach the server (is it running, and is --url right?): %w", err)
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
