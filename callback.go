@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -94,7 +95,9 @@ func decodeCallbackTaskID(body []byte) (string, error) {
 		if errors.As(err, &idErr) {
 			return "", idErr
 		}
-		return "", fmt.Errorf("the body is not valid JSON: %v", err)
+		// jsontext's message speaks of the input (what, and at which byte
+		// offset); only its package name is dropped.
+		return "", fmt.Errorf("the body is not valid JSON: %s", strings.TrimPrefix(err.Error(), "jsontext: "))
 	}
 	return pickTaskID(outer, inner)
 }
@@ -104,7 +107,7 @@ func pickTaskID(outer, inner idField) (string, error) {
 	id := outer.value
 	switch {
 	case outer.present && inner.present && outer.value != inner.value:
-		return "", fmt.Errorf("task_id %q and task.task_id %q disagree", outer.value, inner.value)
+		return "", fmt.Errorf("task_id %q and task.task_id %q disagree", truncate(outer.value, 40), truncate(inner.value, 40))
 	case !outer.present && !inner.present:
 		return "", errors.New("the body has no task_id (nor task.task_id)")
 	case !outer.present:

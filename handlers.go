@@ -38,6 +38,25 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, store Store, cfg serverC
 	mux.Handle("GET /healthz", handleHealthz(logger, store))
 	mux.Handle("GET /{$}", viewer(handleIndex(cfg)))
 	mux.Handle("GET /static/{name}", pageViews.staticHandler()) // CSS and JS of the pages, not secret
+
+	// Everything else gets a problem too, not net/http's plain-text 404 and 405.
+	mux.Handle("/scale/callback", methodNotAllowed("POST"))
+	mux.Handle("/scale/task/{task_id}", methodNotAllowed("GET, HEAD"))
+	mux.Handle("/scale/tasks", methodNotAllowed("GET, HEAD"))
+	mux.Handle("/healthz", methodNotAllowed("GET, HEAD"))
+	mux.Handle("/{$}", methodNotAllowed("GET, HEAD"))
+	mux.Handle("/static/{name}", methodNotAllowed("GET, HEAD"))
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblemAs(w, r, http.StatusNotFound, "there is nothing at "+truncate(r.URL.Path, 200)+"; GET / lists the routes")
+	}))
+}
+
+// methodNotAllowed answers a known path asked with a method it does not take.
+func methodNotAllowed(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeProblem(w, http.StatusMethodNotAllowed, r.Method+" is not allowed here; use "+allow)
+	})
 }
 
 // callbackAck is the body of a successful callback.
@@ -76,7 +95,8 @@ func handleCallback(logger *slog.Logger, store Store, cfg serverConfig) http.Han
 				writeProblem(w, http.StatusRequestEntityTooLarge, tooLarge(cfg.maxCallbackBytes))
 				return
 			}
-			writeProblem(w, http.StatusBadRequest, "the body could not be read: "+err.Error())
+			logger.Warn("read callback body", "err", err)
+			writeProblem(w, http.StatusBadRequest, "the body could not be read in full; send it again")
 			return
 		}
 		taskID, err := callbackTaskID(body)
@@ -101,10 +121,15 @@ func tooLarge(limit int64) string {
 	return "the body is larger than MAX_CALLBACK_BYTES (" + strconv.FormatInt(limit, 10) + " bytes)"
 }
 
+// presizeLimit is the largest body read into a buffer of its declared
+// length at once; larger ones grow as their bytes arrive, so a client cannot
+// make the server hold megabytes by announcing them.
+const presizeLimit = 1 << 20
+
 // readBody reads the whole body, at most limit bytes.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, limit)
-	if n := r.ContentLength; n >= 0 {
+	if n := r.ContentLength; n >= 0 && n <= presizeLimit {
 		// The caller checked n <= limit; net/http stops the body at n.
 		buf := make([]byte, n)
 		_, err := io.ReadFull(body, buf)

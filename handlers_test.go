@@ -493,3 +493,50 @@ func TestRequestLogLine(t *testing.T) {
 		}
 	}
 }
+
+func TestUnknownRoutesAndMethodsAreProblems(t *testing.T) {
+	srv := newTestServer(t, newMemStore(), serverConfig{})
+	tests := []struct {
+		method, path string
+		want         int
+		allow        string
+	}{
+		{"GET", "/nope", 404, ""},
+		{"GET", "/scale/task/", 404, ""},
+		{"POST", "/scale/task/" + testTaskID, 405, "GET, HEAD"},
+		{"PUT", "/scale/callback", 405, "POST"},
+		{"GET", "/scale/callback", 405, "POST"},
+		{"DELETE", "/scale/tasks", 405, "GET, HEAD"},
+		{"POST", "/healthz", 405, "GET, HEAD"},
+		{"POST", "/", 405, "GET, HEAD"},
+	}
+	for _, tc := range tests {
+		w := srv.do(httptest.NewRequest(tc.method, tc.path, nil))
+		problemDetail(t, w, tc.want)
+		if got := w.Header().Get("Allow"); got != tc.allow {
+			t.Errorf("%s %s: Allow: got %q, want %q", tc.method, tc.path, got, tc.allow)
+		}
+	}
+}
+
+func TestIndexSaysWhetherReadsAreProtected(t *testing.T) {
+	public := newTestServer(t, newMemStore(), serverConfig{}).do(httptest.NewRequest("GET", "/", nil))
+	if !strings.Contains(public.Body.String(), "public") {
+		t.Errorf("public server's index: got %s, want it to say reads are public", public.Body)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.SetBasicAuth("me", testPassword)
+	guarded := newTestServer(t, newMemStore(), serverConfig{viewerPassword: testPassword}).do(r)
+	if !strings.Contains(guarded.Body.String(), "protected") || strings.Contains(guarded.Body.String(), ">public<") {
+		t.Errorf("guarded server's index: got %s, want it to say reads are protected", guarded.Body)
+	}
+}
+
+func TestCallbackDetailQuotesNoHugeID(t *testing.T) {
+	huge := strings.Repeat("b", 100_000)
+	srv := newTestServer(t, newMemStore(), serverConfig{})
+	detail := problemDetail(t, srv.do(callbackRequest(`{"task_id":"aaa","task":{"task_id":"`+huge+`"}}`, "")), 400)
+	if len(detail) > 300 {
+		t.Errorf("detail: got %d bytes, want a short sentence", len(detail))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -211,6 +212,38 @@ func TestRunRefusesBadSettings(t *testing.T) {
 			for _, secret := range []string{"S3_ACCESS_KEY", "S3_SECRET_KEY", "SCALE_CALLBACK_AUTH_KEY"} {
 				if v := strings.TrimSpace(tc.env[secret]); len(v) > 1 && strings.Contains(err.Error(), v) {
 					t.Errorf("the error quotes the value of %s: %v", secret, err)
+				}
+			}
+		})
+	}
+}
+
+func TestStartupWarnsAboutWhatAnOperatorShouldKnow(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     config
+		want    []string
+		notWant []string
+	}{
+		{"local folder on Heroku, open and public", config{dataDir: "./data", onHeroku: true},
+			[]string{"DATA IS NOT KEPT", "without authentication", "reads are public"}, nil},
+		{"local folder elsewhere, with a key and a password", config{dataDir: "./data", callbackKeys: []string{"k"}, viewerPassword: "p"},
+			nil, []string{"DATA IS NOT KEPT", "without authentication", "reads are public"}},
+		{"S3 on Heroku", config{s3: &s3Config{Bucket: "b"}, onHeroku: true, callbackKeys: []string{"k"}},
+			[]string{"reads are public"}, []string{"DATA IS NOT KEPT"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var log bytes.Buffer
+			warnAboutSetup(slog.New(slog.NewTextHandler(&log, nil)), tc.cfg)
+			for _, w := range tc.want {
+				if !strings.Contains(log.String(), w) {
+					t.Errorf("startup log %q lacks %q", log.String(), w)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(log.String(), w) {
+					t.Errorf("startup log %q has %q", log.String(), w)
 				}
 			}
 		})

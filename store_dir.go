@@ -55,9 +55,11 @@ func (s *dirStore) path(taskID string) string {
 }
 
 func (s *dirStore) Put(ctx context.Context, taskID string, body []byte) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	_, err := bounded(ctx, func() (struct{}, error) { return struct{}{}, s.put(taskID, body) })
+	return err
+}
+
+func (s *dirStore) put(taskID string, body []byte) error {
 	f, err := os.CreateTemp(s.dir, tempPrefix+taskID+"-*")
 	if err != nil {
 		return fmt.Errorf("put %s: %w", taskID, err)
@@ -96,9 +98,10 @@ func syncDir(dir string) error {
 }
 
 func (s *dirStore) Get(ctx context.Context, taskID string) (*Task, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+	return bounded(ctx, func() (*Task, error) { return s.get(taskID) })
+}
+
+func (s *dirStore) get(taskID string) (*Task, error) {
 	f, err := os.Open(s.path(taskID))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNotFound
@@ -119,6 +122,18 @@ func (s *dirStore) Get(ctx context.Context, taskID string) (*Task, error) {
 }
 
 func (s *dirStore) List(ctx context.Context, after string, limit int) ([]TaskInfo, bool, error) {
+	type page struct {
+		infos []TaskInfo
+		more  bool
+	}
+	p, err := bounded(ctx, func() (page, error) {
+		infos, more, err := s.list(ctx, after, limit)
+		return page{infos, more}, err
+	})
+	return p.infos, p.more, err
+}
+
+func (s *dirStore) list(ctx context.Context, after string, limit int) ([]TaskInfo, bool, error) {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
 		return nil, false, fmt.Errorf("list %s: %w", s.dir, err)
@@ -155,14 +170,44 @@ func (s *dirStore) List(ctx context.Context, after string, limit int) ([]TaskInf
 }
 
 func (s *dirStore) Ping(ctx context.Context) error {
-	info, err := os.Stat(s.dir)
-	if err != nil {
-		return fmt.Errorf("ping: %w", err)
+	_, err := bounded(ctx, func() (struct{}, error) {
+		info, err := os.Stat(s.dir)
+		if err != nil {
+			return struct{}{}, fmt.Errorf("ping: %w", err)
+		}
+		if !info.IsDir() {
+			return struct{}{}, fmt.Errorf("ping: %s is not a folder", s.dir)
+		}
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// bounded runs op, which blocks on the file system, and gives up waiting
+// when ctx ends first: a stalled disk then costs a request a 503, not a hung
+// handler. op goes on in the background and its result is dropped; a write
+// that finishes late was answered 503 all the same, so Scale sends it again.
+func bounded[T any](ctx context.Context, op func() (T, error)) (T, error) {
+	if err := ctx.Err(); err != nil {
+		var zero T
+		return zero, err
 	}
-	if !info.IsDir() {
-		return fmt.Errorf("ping: %s is not a folder", s.dir)
+	type result struct {
+		v   T
+		err error
 	}
-	return ctx.Err()
+	done := make(chan result, 1) // op never blocks on sending, even when no one waits
+	go func() {
+		v, err := op()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, fmt.Errorf("the local folder did not answer in time: %w", ctx.Err())
+	}
 }
 
 func (s *dirStore) Location(taskID string) string { return s.path(taskID) }

@@ -48,12 +48,8 @@ func newS3Store(ctx context.Context, c s3Config) (*s3Store, error) {
 		t.MaxIdleConnsPerHost = 256
 	})
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithHTTPClient(httpClient)}
-	region := c.Region
-	if region == "" && c.Endpoint != "" {
-		region = "us-east-1" // S3-compatible servers mostly ignore it, but SigV4 needs one
-	}
-	if region != "" {
-		opts = append(opts, awsconfig.WithRegion(region))
+	if c.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(c.Region))
 	}
 	if c.AccessKey != "" {
 		opts = append(opts, awsconfig.WithCredentialsProvider(
@@ -62,6 +58,10 @@ func newS3Store(ctx context.Context, c s3Config) (*s3Store, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" && c.Endpoint != "" {
+		// S3-compatible servers mostly ignore the region, but SigV4 needs one.
+		cfg.Region = "us-east-1"
 	}
 	if cfg.Region == "" {
 		return nil, errors.New("no S3 region: set S3_REGION (or AWS_REGION) to the bucket's region, such as us-east-1")

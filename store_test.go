@@ -382,3 +382,24 @@ func randomHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+func TestDirStoreGivesUpOnAStalledDiskWhenTheContextEnds(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		_, err := bounded(ctx, func() (int, error) {
+			close(started)
+			<-release // a write that never returns
+			return 0, nil
+		})
+		errc <- err
+	}()
+	<-started
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled while the disk is stalled", err)
+	}
+}
