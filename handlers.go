@@ -290,7 +290,7 @@ func requireViewer(password string) func(http.Handler) http.Handler {
 			got := sha256.Sum256([]byte(pass))
 			if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 				w.Header().Set("WWW-Authenticate", `Basic realm="scale-callback", charset="UTF-8"`)
-				writeProblem(w, http.StatusUnauthorized, "reading tasks needs the viewer password (HTTP Basic auth, any user name)")
+				writeProblemAs(w, r, http.StatusUnauthorized, "reading tasks needs the viewer password (HTTP Basic auth, any user name)")
 				return
 			}
 			h.ServeHTTP(w, r)

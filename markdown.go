@@ -31,11 +31,30 @@ var (
 	mdHeading = regexp.MustCompile(`^#{1,6}\s+(.*?)\s*#*\s*$`)
 	mdBullet  = regexp.MustCompile(`^\s{0,3}[-*+]\s+(.*)$`)
 	mdNumber  = regexp.MustCompile(`^\s{0,3}\d{1,9}[.)]\s+(.*)$`)
-	mdLink    = regexp.MustCompile(`^!?\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)`)
 )
+
+// mdMaxSource is how much of an instruction is read as Markdown; the rest
+// shows as plain text. Real instructions are a few KiB.
+const mdMaxSource = 64 << 10
 
 // markdown reads an instruction into blocks.
 func markdown(src string) []mdBlock {
+	var rest string
+	if len(src) > mdMaxSource {
+		cut := strings.LastIndexByte(src[:mdMaxSource], '\n')
+		if cut < 0 {
+			cut = mdMaxSource
+		}
+		src, rest = src[:cut], src[cut:]
+	}
+	blocks := markdownBlocks(src)
+	if rest = strings.TrimSpace(rest); rest != "" {
+		blocks = append(blocks, mdBlock{Kind: "pre", Text: rest})
+	}
+	return blocks
+}
+
+func markdownBlocks(src string) []mdBlock {
 	var blocks []mdBlock
 	var para []string
 	endPara := func() {
@@ -92,6 +111,7 @@ func markdown(src string) []mdBlock {
 func mdInline(s string) []mdSpan {
 	var spans []mdSpan
 	var text strings.Builder
+	links := mdLinks{s: s}
 	add := func(kind, t, url string) {
 		if text.Len() > 0 {
 			spans = append(spans, mdSpan{Text: text.String()})
@@ -121,10 +141,10 @@ func mdInline(s string) []mdSpan {
 				continue
 			}
 		case rest[0] == '[' || strings.HasPrefix(rest, "!["):
-			if m := mdLink.FindStringSubmatch(rest); m != nil {
-				label, url := m[1], webURL(m[2])
+			if label, target, end, ok := links.at(i); ok {
+				url := webURL(target)
 				if label == "" {
-					label = m[2]
+					label = target
 				}
 				if rest[0] == '!' {
 					label = "image: " + label
@@ -132,9 +152,9 @@ func mdInline(s string) []mdSpan {
 				if url != "" {
 					add("link", label, url)
 				} else {
-					text.WriteString(m[0]) // not a web link: shown as written
+					text.WriteString(s[i:end]) // not a web link: shown as written
 				}
-				i += len(m[0])
+				i = end
 				continue
 			}
 		}
@@ -146,3 +166,70 @@ func mdInline(s string) []mdSpan {
 	}
 	return spans
 }
+
+// mdLinks reads links, [label](url "title") or ![label](url), in one text.
+// Each search for the end of a part remembers where it stopped, and the
+// searches move left to right, so the text is read about once however many
+// [ it holds (a regular expression tried at every [ took minutes on some).
+type mdLinks struct {
+	s                     string
+	label, url, title, sp mdNext
+}
+
+// at reads a link whose [ or ![ starts at i: its label, its target and where
+// it ends.
+func (l *mdLinks) at(i int) (label, target string, end int, ok bool) {
+	s := l.s
+	open := i + 1
+	if s[i] == '!' {
+		open++
+	}
+	closeLabel := l.label.find(s, open, func(c byte) bool { return c == ']' })
+	if closeLabel+1 >= len(s) || s[closeLabel+1] != '(' {
+		return "", "", 0, false
+	}
+	p := l.sp.find(s, closeLabel+2, notSpace)
+	if p < len(s) && s[p] == '<' {
+		p++
+	}
+	e := l.url.find(s, p, func(c byte) bool { return c == ')' || c == '>' || isSpace(c) })
+	q := e
+	if q < len(s) && s[q] == '>' {
+		q++
+	}
+	r := l.sp.find(s, q, notSpace)
+	if r > q && r < len(s) && s[r] == '"' { // a title, after a space
+		t := l.title.find(s, r+1, func(c byte) bool { return c == '"' })
+		if t >= len(s) {
+			return "", "", 0, false
+		}
+		r = l.sp.find(s, t+1, notSpace)
+	}
+	if r >= len(s) || s[r] != ')' {
+		return "", "", 0, false
+	}
+	return s[open:closeLabel], s[p:e], r + 1, true
+}
+
+// mdNext finds the first byte at or after a position that stops a search,
+// remembering its last answer: no byte in [from, at) stops it, so any search
+// that starts in between ends at the same place.
+type mdNext struct {
+	from, at int
+	valid    bool
+}
+
+func (n *mdNext) find(s string, i int, stop func(byte) bool) int {
+	if n.valid && n.from <= i && i <= n.at {
+		return n.at
+	}
+	j := i
+	for j < len(s) && !stop(s[j]) {
+		j++
+	}
+	n.from, n.at, n.valid = i, j, true
+	return j
+}
+
+func isSpace(c byte) bool  { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
+func notSpace(c byte) bool { return !isSpace(c) }

@@ -57,3 +57,41 @@ func FuzzInstructionMarkdown(f *testing.F) {
 		}
 	})
 }
+
+func TestHostileInstructionIsReadInBoundedTime(t *testing.T) {
+	// Every [ starts a search for the rest of a link; unbounded, this text
+	// took minutes.
+	src := "Intro **bold**\n\n" + strings.Repeat("[", 200_000) + " tail"
+	blocks := markdown(src)
+	if len(blocks) < 2 || blocks[0].Kind != "p" {
+		t.Fatalf("got %d blocks, want the intro paragraph first", len(blocks))
+	}
+	var text strings.Builder
+	for _, b := range blocks {
+		text.WriteString(b.Text)
+		for _, sp := range b.Spans {
+			text.WriteString(sp.Text)
+		}
+	}
+	if got := strings.Count(text.String(), "["); got != 200_000 {
+		t.Errorf("got %d of the 200000 [ shown, want every one", got)
+	}
+	if !strings.HasSuffix(text.String(), " tail") {
+		t.Errorf("the end of the instruction is lost")
+	}
+}
+
+func BenchmarkMarkdownHostile(b *testing.B) {
+	src := strings.Repeat("[", 1<<20) // a 1 MiB instruction of link openers
+	for b.Loop() {
+		markdown(src)
+	}
+}
+
+func BenchmarkMarkdownHostileLinks(b *testing.B) {
+	// Openers whose targets all run on to one far terminator.
+	src := strings.Repeat("[](a", 1<<18) + ">x)"
+	for b.Loop() {
+		markdown(src)
+	}
+}

@@ -146,7 +146,7 @@ func newTaskView(taskID string, raw []byte) *taskView {
 	}
 
 	responseRaw := body["response"]
-	if len(responseRaw) == 0 {
+	if len(responseRaw) == 0 || string(bytes.TrimSpace(responseRaw)) == "null" {
 		responseRaw = task["response"]
 	}
 	response := object(responseRaw)
@@ -159,7 +159,7 @@ func newTaskView(taskID string, raw []byte) *taskView {
 	annotations, isArray := annotationList(response)
 	attachmentType := text(params["attachment_type"])
 	tv.Image = isArray && (attachmentType == "" || attachmentType == "image") &&
-		(imageTaskTypes[tv.Type] || len(annotations) > 0)
+		(imageTaskTypes[tv.Type] || attachmentType == "image" || anyShape(tv.Type, annotations))
 	if !tv.Image {
 		if len(responseRaw) > 0 && string(responseRaw) != "null" {
 			tv.Response = buildTree(responseRaw)
@@ -170,6 +170,18 @@ func newTaskView(taskID string, raw []byte) *taskView {
 	tv.GlobalAttrs = attributes(response["global_attributes"])
 	tv.drawAnnotations(annotations)
 	return tv
+}
+
+// anyShape reports whether any of the annotations of a task of an unknown
+// type has a geometry: the annotations of text tasks (named entities, spans)
+// have none, and their response is better shown as a tree.
+func anyShape(taskType string, annotations []json.RawMessage) bool {
+	for _, a := range annotations {
+		if newShape(taskType, a).Drawn {
+			return true
+		}
+	}
+	return false
 }
 
 // annotationList returns response.annotations (or the legacy cuboid tasks'

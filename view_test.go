@@ -233,7 +233,7 @@ func TestTaskPageEscapesHostileFields(t *testing.T) {
 	  "instruction":"<img src=x onerror=alert(1)> <script>alert(1)</script>",
 	  "project":"<script>alert(1)</script>",
 	  "metadata":{"<script>alert(1)</script>":"javascript:alert(1)"},
-	  "params":{"attachment":"https://x.test/a.png\" onerror=\"alert(1)"}},
+	  "params":{"attachment_type":"image","attachment":"https://x.test/a.png\" onerror=\"alert(1)"}},
 	  "response":{"annotations":[{"type":"box\" onmouseover=\"alert(1)","label":"<script>alert(1)</script>",
 	    "left":1,"top":2,"width":3,"height":4,"uuid":"<i>u</i>",
 	    "attributes":{"<script>alert(1)</script>":"</textarea><script>alert(1)</script>"}},
@@ -323,6 +323,18 @@ func TestTaskPageOtherTasks(t *testing.T) {
 			want: []string{`<a class="v s" href="https://scale.test/annotations.json"`, `<a href="https://x.test/f1.jpg"`,
 				`<span class="mono">ftp://x.test/f2.jpg</span>`},
 			notWant: []string{`<svg class="shapes"`},
+		},
+		{
+			name: "a text task's annotations are a tree, not shapes",
+			body: []byte(`{"task":{"type":"namedentityrecognition","params":{"text":"Ada lives in Paris"}},
+			  "response":{"annotations":[{"label":"city","start":13,"end":18}]}}`),
+			want:    []string{`<span class="k">label</span> <span class="v string">city</span>`},
+			notWant: []string{`<svg class="shapes"`, "has no attachment"},
+		},
+		{
+			name: "a null response gives way to the task's own",
+			body: []byte(`{"task_id":"t","response":null,"task":{"type":"categorization","response":{"category":"blue"}}}`),
+			want: []string{`<span class="k">category</span> <span class="v string">blue</span>`},
 		},
 	}
 	for _, c := range cases {
@@ -578,6 +590,7 @@ func TestServerCSPOnEveryHTMLResponse(t *testing.T) {
 		{"/scale/task/nosuchtask", 404},
 		{"/scale/task/bad..id", 400},
 		{"/scale/tasks?limit=0", 400},
+		{"/no/such/page", 404},
 	}
 	for _, c := range cases {
 		t.Run(c.path, func(t *testing.T) {
@@ -610,8 +623,8 @@ func TestViewerPasswordGuardsThePages(t *testing.T) {
 	for _, path := range []string{"/", "/scale/tasks", "/scale/task/" + testTaskID, "/scale/task/" + testTaskID + "?format=html"} {
 		r := httptest.NewRequest("GET", path, nil)
 		r.Header.Set("Accept", browserAccept)
-		if w := srv.do(r); w.Code != 401 || strings.Contains(w.Body.String(), testTaskID) {
-			t.Errorf("%s without the password: got %d, want 401 and no task", path, w.Code)
+		if w := srv.do(r); w.Code != 401 || strings.Contains(w.Body.String(), testTaskID) || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
+			t.Errorf("%s without the password: got %d %q, want 401, a page and no task", path, w.Code, w.Header().Get("Content-Type"))
 		}
 		r.SetBasicAuth("anyone", testPassword)
 		if w := srv.do(r); w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
