@@ -403,3 +403,22 @@ func TestDirStoreGivesUpOnAStalledDiskWhenTheContextEnds(t *testing.T) {
 		t.Errorf("got %v, want context.Canceled while the disk is stalled", err)
 	}
 }
+
+func TestS3StartupCheckNamesWrongKeys(t *testing.T) {
+	if os.Getenv("S3_TEST_ENDPOINT") == "" {
+		t.Skip("S3_TEST_ENDPOINT is not set; .ci/run starts versitygw and sets it")
+	}
+	c := realS3Config(t)
+	c.SecretKey = "not-" + c.SecretKey
+	s, err := newS3Store(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.checkBucket(context.Background(), c)
+	if err == nil || !strings.Contains(err.Error(), "denied") || !strings.Contains(err.Error(), "S3_SECRET_KEY") {
+		t.Errorf("wrong secret key: got %v, want an error saying access is denied and naming S3_SECRET_KEY", err)
+	}
+	if err != nil && strings.Contains(err.Error(), c.SecretKey) {
+		t.Errorf("the error quotes the secret key: %v", err)
+	}
+}
