@@ -32,31 +32,33 @@ func newServer(logger *slog.Logger, store Store, cfg serverConfig) http.Handler 
 
 func addRoutes(mux *http.ServeMux, logger *slog.Logger, store Store, cfg serverConfig) {
 	viewer := requireViewer(cfg.viewerPassword)
-	mux.Handle("POST /scale/callback", handleCallback(logger, store, cfg))
-	mux.Handle("GET /scale/task/{task_id}", viewer(handleTask(logger, store, cfg.storeTimeout)))
-	mux.Handle("GET /scale/tasks", viewer(handleTasks(logger, store, cfg.storeTimeout)))
-	mux.Handle("GET /healthz", handleHealthz(logger, store))
-	mux.Handle("GET /{$}", viewer(handleIndex(cfg)))
-	mux.Handle("GET /static/{name}", pageViews.staticHandler()) // CSS and JS of the pages, not secret
-
-	// Everything else gets a problem too, not net/http's plain-text 404 and 405.
-	mux.Handle("/scale/callback", methodNotAllowed("POST"))
-	mux.Handle("/scale/task/{task_id}", methodNotAllowed("GET, HEAD"))
-	mux.Handle("/scale/tasks", methodNotAllowed("GET, HEAD"))
-	mux.Handle("/healthz", methodNotAllowed("GET, HEAD"))
-	mux.Handle("/{$}", methodNotAllowed("GET, HEAD"))
-	mux.Handle("/static/{name}", methodNotAllowed("GET, HEAD"))
+	route := methodRouter(mux)
+	route("POST", "/scale/callback", handleCallback(logger, store, cfg))
+	route("GET", "/scale/task/{task_id}", viewer(handleTask(logger, store, cfg.storeTimeout)))
+	route("GET", "/scale/tasks", viewer(handleTasks(logger, store, cfg.storeTimeout)))
+	route("GET", "/healthz", handleHealthz(logger, store))
+	route("GET", "/{$}", viewer(handleIndex(cfg)))
+	route("GET", "/static/{name}", pageViews.staticHandler()) // CSS and JS of the pages, not secret
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblemAs(w, r, http.StatusNotFound, "there is nothing at "+truncate(r.URL.Path, 200)+"; GET / lists the routes")
 	}))
 }
 
-// methodNotAllowed answers a known path asked with a method it does not take.
-func methodNotAllowed(allow string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", allow)
-		writeProblem(w, http.StatusMethodNotAllowed, r.Method+" is not allowed here; use "+allow)
-	})
+// methodRouter returns a function that serves h for method on path and
+// answers any other method on path with a 405 problem, not net/http's plain
+// text. A GET route also takes HEAD.
+func methodRouter(mux *http.ServeMux) func(method, path string, h http.Handler) {
+	return func(method, path string, h http.Handler) {
+		mux.Handle(method+" "+path, h)
+		allow := method
+		if method == http.MethodGet {
+			allow = "GET, HEAD"
+		}
+		mux.Handle(path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeProblem(w, http.StatusMethodNotAllowed, r.Method+" is not allowed here; use "+allow)
+		}))
+	}
 }
 
 // callbackAck is the body of a successful callback.

@@ -55,8 +55,7 @@ func (s *dirStore) path(taskID string) string {
 }
 
 func (s *dirStore) Put(ctx context.Context, taskID string, body []byte) error {
-	_, err := bounded(ctx, func() (struct{}, error) { return struct{}{}, s.put(taskID, body) })
-	return err
+	return boundedErr(ctx, func() error { return s.put(taskID, body) })
 }
 
 func (s *dirStore) put(taskID string, body []byte) error {
@@ -170,16 +169,21 @@ func (s *dirStore) list(ctx context.Context, after string, limit int) ([]TaskInf
 }
 
 func (s *dirStore) Ping(ctx context.Context) error {
-	_, err := bounded(ctx, func() (struct{}, error) {
+	return boundedErr(ctx, func() error {
 		info, err := os.Stat(s.dir)
 		if err != nil {
-			return struct{}{}, fmt.Errorf("ping: %w", err)
+			return fmt.Errorf("ping: %w", err)
 		}
 		if !info.IsDir() {
-			return struct{}{}, fmt.Errorf("ping: %s is not a folder", s.dir)
+			return fmt.Errorf("ping: %s is not a folder", s.dir)
 		}
-		return struct{}{}, nil
+		return nil
 	})
+}
+
+// boundedErr is bounded for an op that returns only an error.
+func boundedErr(ctx context.Context, op func() error) error {
+	_, err := bounded(ctx, func() (struct{}, error) { return struct{}{}, op() })
 	return err
 }
 
